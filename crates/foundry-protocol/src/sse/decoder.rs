@@ -1,0 +1,227 @@
+//! An incremental server-sent-events decoder that accepts bytes split anywhere.
+
+use super::event::{SseError, SseEvent};
+
+/// The default bound on one line or one event's data: 4 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 4 * 1024 * 1024;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Decodes a `text/event-stream` body fed in arbitrary pieces.
+///
+/// Handles LF, CR and CRLF line ends (a CRLF may be split across feeds), multi-line `data:`,
+/// comments (`:` keep-alives), the `event:`, `id:` and `retry:` fields, UTF-8 characters split
+/// across feeds, and a last event without its blank line (flushed by [`finish`](Self::finish)).
+/// A line or event larger than the bound is an error, so a hostile server cannot make it buffer
+/// without limit. After an error the decoder yields nothing more.
+///
+/// ```
+/// use foundry_protocol::SseDecoder;
+///
+/// let mut decoder = SseDecoder::new();
+/// let mut events = Vec::new();
+/// for piece in [&b"data: hel"[..], b"lo\r", b"\n\r\ndata: [DONE]\n\n"] {
+///     events.extend(decoder.feed(piece).map(Result::unwrap));
+/// }
+/// assert_eq!(events[0].data, "hello");
+/// assert!(events[1].is_done());
+/// ```
+#[derive(Debug, Clone)]
+pub struct SseDecoder {
+    buffer: Vec<u8>,
+    position: usize,
+    /// The last byte consumed was a CR: an LF right after it belongs to the same line end.
+    after_cr: bool,
+    at_stream_start: bool,
+    pending: PendingEvent,
+    max_event_size: usize,
+    failed: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PendingEvent {
+    data: Vec<u8>,
+    has_data: bool,
+    event: Option<Vec<u8>>,
+    id: Option<Vec<u8>>,
+    retry: Option<u64>,
+}
+
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SseDecoder {
+    /// A decoder with the default size bound ([`DEFAULT_MAX_EVENT_SIZE`]).
+    pub fn new() -> Self {
+        Self::with_max_event_size(DEFAULT_MAX_EVENT_SIZE)
+    }
+
+    /// A decoder whose lines and event data may not exceed `max_event_size` bytes.
+    pub fn with_max_event_size(max_event_size: usize) -> Self {
+        Self {
+            buffer: Vec::new(),
+            position: 0,
+            after_cr: false,
+            at_stream_start: true,
+            pending: PendingEvent::default(),
+            max_event_size,
+            failed: false,
+        }
+    }
+
+    /// Adds bytes and returns the events they complete.
+    pub fn feed<'a>(&'a mut self, bytes: &[u8]) -> Events<'a> {
+        if !self.failed {
+            self.buffer.drain(..self.position);
+            self.position = 0;
+            self.buffer.extend_from_slice(bytes);
+        }
+        Events { decoder: self }
+    }
+
+    /// Ends the stream: a last line without its line end is processed, and an event without its
+    /// closing blank line is returned rather than lost.
+    pub fn finish(&mut self) -> Option<Result<SseEvent, SseError>> {
+        if self.failed {
+            return None;
+        }
+        if let Some(result) = self.next_event() {
+            return Some(result);
+        }
+        if self.position < self.buffer.len() {
+            let line_end = self.buffer.len();
+            if let Err(error) = self.process_line(self.position, line_end) {
+                return Some(Err(self.fail(error)));
+            }
+            self.position = line_end;
+        }
+        self.dispatch().map(|result| result.map_err(|error| self.fail(error)))
+    }
+
+    /// Bytes received but not yet part of a complete line.
+    pub fn buffered_len(&self) -> usize {
+        self.buffer.len() - self.position + self.pending.data.len()
+    }
+
+    fn fail(&mut self, error: SseError) -> SseError {
+        self.failed = true;
+        self.buffer = Vec::new();
+        self.position = 0;
+        self.pending = PendingEvent::default();
+        error
+    }
+
+    fn next_event(&mut self) -> Option<Result<SseEvent, SseError>> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            if self.at_stream_start {
+                let rest = &self.buffer[self.position..];
+                if rest.len() < BOM.len() && BOM.starts_with(rest) {
+                    return None; // Could still be a BOM: wait for more bytes.
+                }
+                if rest.starts_with(BOM) {
+                    self.position += BOM.len();
+                }
+                self.at_stream_start = false;
+            }
+            if self.after_cr && self.position < self.buffer.len() {
+                if self.buffer[self.position] == b'\n' {
+                    self.position += 1;
+                }
+                self.after_cr = false;
+            }
+            let rest = &self.buffer[self.position..];
+            let Some(offset) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+                if rest.len() + self.pending.data.len() > self.max_event_size {
+                    return Some(Err(self.fail(SseError::EventTooLarge { limit: self.max_event_size })));
+                }
+                return None;
+            };
+            let line_start = self.position;
+            let line_end = line_start + offset;
+            self.after_cr = self.buffer[line_end] == b'\r';
+            self.position = line_end + 1;
+            if line_end == line_start {
+                if let Some(result) = self.dispatch() {
+                    return Some(result.map_err(|error| self.fail(error)));
+                }
+            } else if let Err(error) = self.process_line(line_start, line_end) {
+                return Some(Err(self.fail(error)));
+            }
+        }
+    }
+
+    fn process_line(&mut self, start: usize, end: usize) -> Result<(), SseError> {
+        let line = &self.buffer[start..end];
+        if line.first() == Some(&b':') {
+            return Ok(()); // A comment, e.g. a keep-alive.
+        }
+        let (field, value) = match line.iter().position(|&b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        match field {
+            b"data" => {
+                let pending = &mut self.pending;
+                if pending.data.len() + value.len() + 1 > self.max_event_size {
+                    return Err(SseError::EventTooLarge { limit: self.max_event_size });
+                }
+                if pending.has_data {
+                    pending.data.push(b'\n');
+                }
+                pending.data.extend_from_slice(value);
+                pending.has_data = true;
+            }
+            b"event" => self.pending.event = Some(value.to_vec()),
+            b"id" if !value.contains(&0) => self.pending.id = Some(value.to_vec()),
+            b"retry" => {
+                if let Some(retry) = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
+                    self.pending.retry = Some(retry);
+                }
+            }
+            _ => {} // Unknown fields are ignored, as the specification says.
+        }
+        Ok(())
+    }
+
+    /// Turns the pending fields into an event; an event without data is dropped, as specified.
+    fn dispatch(&mut self) -> Option<Result<SseEvent, SseError>> {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.has_data {
+            return None;
+        }
+        Some(build_event(pending))
+    }
+}
+
+fn build_event(pending: PendingEvent) -> Result<SseEvent, SseError> {
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| SseError::InvalidUtf8);
+    Ok(SseEvent {
+        data: text(pending.data)?,
+        event: pending.event.map(text).transpose()?,
+        id: pending.id.map(text).transpose()?,
+        retry: pending.retry,
+    })
+}
+
+/// The events completed by one [`SseDecoder::feed`].
+#[derive(Debug)]
+pub struct Events<'a> {
+    decoder: &'a mut SseDecoder,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Result<SseEvent, SseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.decoder.next_event()
+    }
+}

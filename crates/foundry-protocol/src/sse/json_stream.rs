@@ -1,0 +1,176 @@
+//! Typed JSON events on top of the SSE decoder: chunks, `[DONE]`, and mid-stream error events.
+
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::decoder::SseDecoder;
+use super::event::{SseError, SseEvent};
+use crate::api_error::ApiError;
+use crate::chat::ChatChunk;
+use crate::completions::CompletionResponse;
+use crate::decode_error::DecodeError;
+
+/// One typed event of an OpenAI-style stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent<T> {
+    /// A decoded chunk.
+    Item(T),
+    /// The `[DONE]` marker: the server ended the stream properly.
+    Done,
+}
+
+/// Why a stream event could not be turned into a chunk.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The bytes were not valid server-sent events.
+    #[error("invalid event stream")]
+    Sse(#[from] SseError),
+    /// The server sent an error event (`data: {"error":...}` or `event: error`) in the stream.
+    #[error("the server reported an error in the stream: {0}")]
+    Api(ApiError),
+    /// An event's data was not the expected JSON.
+    #[error("malformed event in the stream")]
+    Decode(#[from] DecodeError),
+}
+
+/// Decodes a stream of JSON events of type `T`, ending at `[DONE]`.
+///
+/// Events after `[DONE]` are ignored; empty `data:` lines (keep-alives some servers send) are skipped.
+#[derive(Debug, Clone)]
+pub struct JsonStreamDecoder<T> {
+    sse: SseDecoder,
+    done: bool,
+    expected: &'static str,
+    _item: PhantomData<fn() -> T>,
+}
+
+/// The decoder of streamed chat answers.
+pub type ChatStreamDecoder = JsonStreamDecoder<ChatChunk>;
+/// The decoder of streamed legacy completions.
+pub type CompletionStreamDecoder = JsonStreamDecoder<CompletionResponse>;
+
+impl Default for JsonStreamDecoder<ChatChunk> {
+    fn default() -> Self {
+        Self::new("chat completion chunk")
+    }
+}
+
+impl<T: DeserializeOwned> JsonStreamDecoder<T> {
+    /// A decoder whose decode errors name `expected` (e.g. `"chat completion chunk"`).
+    pub fn new(expected: &'static str) -> Self {
+        Self::with_sse(expected, SseDecoder::new())
+    }
+
+    /// A decoder over a configured SSE decoder (for another size bound).
+    pub fn with_sse(expected: &'static str, sse: SseDecoder) -> Self {
+        Self { sse, done: false, expected, _item: PhantomData }
+    }
+
+    /// Adds bytes and returns the typed events they complete.
+    pub fn feed<'a>(&'a mut self, bytes: &[u8]) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
+        let done = &mut self.done;
+        let expected = self.expected;
+        self.sse.feed(bytes).filter_map(move |event| typed(event, done, expected))
+    }
+
+    /// Ends the stream, returning a last event that had no closing blank line.
+    pub fn finish(&mut self) -> Option<Result<StreamEvent<T>, StreamError>> {
+        let event = self.sse.finish()?;
+        typed(event, &mut self.done, self.expected)
+    }
+
+    /// Whether `[DONE]` has arrived.
+    pub fn saw_done(&self) -> bool {
+        self.done
+    }
+}
+
+fn typed<T: DeserializeOwned>(
+    event: Result<SseEvent, SseError>,
+    done: &mut bool,
+    expected: &'static str,
+) -> Option<Result<StreamEvent<T>, StreamError>> {
+    if *done {
+        return None;
+    }
+    let event = match event {
+        Ok(event) => event,
+        Err(error) => return Some(Err(error.into())),
+    };
+    if event.is_done() {
+        *done = true;
+        return Some(Ok(StreamEvent::Done));
+    }
+    if event.event.as_deref() == Some("error") {
+        return Some(Err(StreamError::Api(ApiError::from_body(event.data.as_bytes()))));
+    }
+    if event.data.trim().is_empty() {
+        return None;
+    }
+    if let Some(error) = error_member(&event.data) {
+        return Some(Err(StreamError::Api(error)));
+    }
+    Some(
+        serde_json::from_str(&event.data)
+            .map(StreamEvent::Item)
+            .map_err(|source| DecodeError::json(expected, event.data.as_bytes(), source).into()),
+    )
+}
+
+/// A non-null top-level `error` member. Most chunks never mention "error", so the second parse
+/// only happens for error events and for servers that send `"error": null` on every chunk.
+fn error_member(data: &str) -> Option<ApiError> {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        error: Option<Value>,
+    }
+    if !data.contains("\"error\"") {
+        return None;
+    }
+    let probe: Probe = serde_json::from_str(data).ok()?;
+    probe.error.filter(|error| !error.is_null()).map(|error| ApiError::from_value(&error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> Vec<Result<StreamEvent<ChatChunk>, StreamError>> {
+        let mut decoder = ChatStreamDecoder::default();
+        let mut out: Vec<_> = decoder.feed(bytes).collect();
+        out.extend(decoder.finish());
+        out
+    }
+
+    #[test]
+    fn error_events_become_api_errors() {
+        let events = decode(b"data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
+        assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "boom"));
+        let events = decode(b"event: error\ndata: overloaded\n\n");
+        assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "overloaded"));
+    }
+
+    #[test]
+    fn null_error_members_are_not_errors() {
+        let events = decode(b"data: {\"error\":null,\"choices\":[]}\n\n");
+        assert!(matches!(events[0], Ok(StreamEvent::Item(_))));
+    }
+
+    #[test]
+    fn malformed_json_is_a_decode_error_and_done_ends_the_stream() {
+        let events = decode(b"data: {\"choices\":[\n\ndata: [DONE]\n\ndata: {}\n\n");
+        assert!(matches!(events[0], Err(StreamError::Decode(_))));
+        assert!(matches!(events[1], Ok(StreamEvent::Done)));
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn empty_keep_alive_data_is_skipped() {
+        assert!(decode(b"data:\n\n: ping\n\n").is_empty());
+    }
+}

@@ -1,0 +1,80 @@
+//! The project's task runner, reached as `cargo xtask <command>`.
+//!
+//! Contributors and CI depend on it; library users never do. Every command is a sequence of named
+//! steps, each under its own timeout, so a failure always says which step failed and why.
+
+#![forbid(unsafe_code)]
+
+mod step;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use step::Step;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test    format check, clippy -D warnings, every test (unit, integration, doc) and the docs build
+  lint    format check and clippy -D warnings only
+  help    this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("help");
+    let steps = match command {
+        "test" => lint_steps().into_iter().chain(test_steps()).collect(),
+        "lint" => lint_steps(),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match step::run_all(&steps) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\nxtask {command}: FAILED: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n * 60)
+}
+
+/// Format and clippy: cheap checks that fail fast before the long test build.
+fn lint_steps() -> Vec<Step> {
+    vec![
+        Step::cargo("format check", minutes(2), &["fmt", "--all", "--", "--check"]),
+        Step::cargo(
+            "clippy (all targets, warnings are errors)",
+            minutes(30),
+            &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        ),
+    ]
+}
+
+/// Every test the workspace has, then the docs build with warnings denied.
+fn test_steps() -> Vec<Step> {
+    vec![
+        Step::cargo(
+            "tests (unit, integration, doc)",
+            minutes(30),
+            &["test", "--workspace", "--locked"],
+        ),
+        Step::cargo(
+            "benches compile and run once",
+            minutes(15),
+            &["test", "--workspace", "--locked", "--benches"],
+        ),
+        Step::cargo("docs build without warnings", minutes(10), &["doc", "--workspace", "--no-deps", "--locked"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    ]
+}
