@@ -89,7 +89,10 @@ impl ApiError {
             || message.contains("No OpenAIService provider found")
         {
             Some(ModelProblem::NotDownloaded)
-        } else if message.contains("Model not found") || message.contains("No model matching") {
+        } else if message.contains("Model not found")
+            || message.contains("No model matching")
+            || message.contains("does not exist")
+        {
             Some(ModelProblem::NotFound)
         } else {
             None

@@ -44,6 +44,7 @@ mod decode_error;
 mod embeddings;
 mod finish_reason;
 pub mod foundry;
+mod llama;
 mod models;
 mod serde_util;
 mod sse;
@@ -61,6 +62,7 @@ pub use decode_error::DecodeError;
 pub use embeddings::{Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse, EncodingFormat};
 pub use finish_reason::FinishReason;
 pub use foundry::{DownloadProgress, ModelInfo, ServiceStatus};
+pub use llama::{LlamaHealth, LlamaProps};
 pub use models::{ModelList, ModelObject};
 pub use sse::{
     ChatStreamDecoder, CompletionStreamDecoder, DEFAULT_MAX_EVENT_SIZE, Events, JsonStreamDecoder, SseDecoder,
