@@ -39,6 +39,11 @@ pub struct ChatChunk {
 }
 
 impl ChatChunk {
+    /// A chunk with these choices and nothing else set.
+    pub fn new(choices: Vec<ChunkChoice>) -> Self {
+        Self { choices, ..Self::default() }
+    }
+
     /// Decodes one chunk's JSON.
     pub fn from_slice(data: &[u8]) -> Result<Self, DecodeError> {
         from_json("chat completion chunk", data)
@@ -117,6 +122,16 @@ impl Delta {
     /// A delta that adds text.
     pub fn text(content: impl Into<String>) -> Self {
         Self { content: Some(content.into()), ..Self::default() }
+    }
+
+    /// A delta that only names the role (the first chunk of most streams).
+    pub fn role(role: Role) -> Self {
+        Self { role: Some(role), ..Self::default() }
+    }
+
+    /// A delta that adds pieces of tool calls.
+    pub fn tool_calls(pieces: Vec<ToolCallDelta>) -> Self {
+        Self { tool_calls: pieces, ..Self::default() }
     }
 }
 

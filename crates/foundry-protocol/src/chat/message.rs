@@ -75,6 +75,16 @@ impl Message {
         Self::new(Role::Assistant, text)
     }
 
+    /// A message made of typed content parts.
+    pub fn parts(role: Role, parts: Vec<ContentPart>) -> Self {
+        Self { role, content: Some(MessageContent::Parts(parts)), ..Self::default() }
+    }
+
+    /// An assistant message that calls tools (and has no text).
+    pub fn assistant_tool_calls(calls: Vec<ToolCall>) -> Self {
+        Self { role: Role::Assistant, tool_calls: calls, ..Self::default() }
+    }
+
     /// The answer to a tool call.
     pub fn tool(tool_call_id: impl Into<String>, text: impl Into<String>) -> Self {
         Self { tool_call_id: Some(tool_call_id.into()), ..Self::new(Role::Tool, text) }
