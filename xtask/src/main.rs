@@ -52,11 +52,23 @@ fn minutes(n: u64) -> Duration {
 /// Format and clippy: cheap checks that fail fast before the long test build.
 fn lint_steps() -> Vec<Step> {
     vec![
-        Step::cargo("format check", minutes(2), &["fmt", "--all", "--", "--check"]),
+        Step::cargo(
+            "format check",
+            minutes(2),
+            &["fmt", "--all", "--", "--check"],
+        ),
         Step::cargo(
             "clippy (all targets, warnings are errors)",
             minutes(30),
-            &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
     ]
 }
@@ -74,7 +86,11 @@ fn test_steps() -> Vec<Step> {
             minutes(15),
             &["test", "--workspace", "--locked", "--benches"],
         ),
-        Step::cargo("docs build without warnings", minutes(10), &["doc", "--workspace", "--no-deps", "--locked"])
-            .env("RUSTDOCFLAGS", "-D warnings"),
+        Step::cargo(
+            "docs build without warnings",
+            minutes(10),
+            &["doc", "--workspace", "--no-deps", "--locked"],
+        )
+        .env("RUSTDOCFLAGS", "-D warnings"),
     ]
 }

@@ -29,10 +29,17 @@ impl fmt::Display for StepFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Spawn { step, error } => write!(f, "step `{step}` could not start: {error}"),
-            Self::Exit { step, code: Some(code) } => write!(f, "step `{step}` exited with code {code}"),
+            Self::Exit {
+                step,
+                code: Some(code),
+            } => write!(f, "step `{step}` exited with code {code}"),
             Self::Exit { step, code: None } => write!(f, "step `{step}` was killed by a signal"),
             Self::Timeout { step, limit } => {
-                write!(f, "step `{step}` did not finish within {} s and was stopped", limit.as_secs())
+                write!(
+                    f,
+                    "step `{step}` did not finish within {} s and was stopped",
+                    limit.as_secs()
+                )
             }
         }
     }
@@ -58,16 +65,22 @@ impl Step {
     }
 
     fn run(&self) -> Result<(), StepFailure> {
-        println!("\n==> {} ({} {})", self.name, self.program, self.args.join(" "));
+        println!(
+            "\n==> {} ({} {})",
+            self.name,
+            self.program,
+            self.args.join(" ")
+        );
         let started = Instant::now();
         let mut command = Command::new(&self.program);
         command.args(&self.args).current_dir(workspace_root());
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        let child = command
-            .spawn()
-            .map_err(|error| StepFailure::Spawn { step: self.name.clone(), error })?;
+        let child = command.spawn().map_err(|error| StepFailure::Spawn {
+            step: self.name.clone(),
+            error,
+        })?;
         let outcome = wait_with_timeout(child, self.timeout);
         let elapsed = started.elapsed().as_secs_f64();
         match outcome {
@@ -75,9 +88,18 @@ impl Step {
                 println!("==> {}: ok in {elapsed:.1} s", self.name);
                 Ok(())
             }
-            Some(Ok(status)) => Err(StepFailure::Exit { step: self.name.clone(), code: status.code() }),
-            Some(Err(error)) => Err(StepFailure::Spawn { step: self.name.clone(), error }),
-            None => Err(StepFailure::Timeout { step: self.name.clone(), limit: self.timeout }),
+            Some(Ok(status)) => Err(StepFailure::Exit {
+                step: self.name.clone(),
+                code: status.code(),
+            }),
+            Some(Err(error)) => Err(StepFailure::Spawn {
+                step: self.name.clone(),
+                error,
+            }),
+            None => Err(StepFailure::Timeout {
+                step: self.name.clone(),
+                limit: self.timeout,
+            }),
         }
     }
 }

@@ -71,7 +71,11 @@ fn accumulated(body: &[u8]) -> usize {
             }
         }
     }
-    answer.finish().expect("complete stream").text().map_or(0, |text| text.len())
+    answer
+        .finish()
+        .expect("complete stream")
+        .text()
+        .map_or(0, |text| text.len())
 }
 
 fn bench(c: &mut Criterion) {
@@ -82,8 +86,12 @@ fn bench(c: &mut Criterion) {
     let mut events = c.benchmark_group("sse_decode/events");
     events.throughput(Throughput::Elements(CHUNKS as u64));
     events.bench_function("raw_sse", |b| b.iter(|| raw_sse(black_box(&body))));
-    events.bench_function("typed_chat_chunks", |b| b.iter(|| typed_chunks(black_box(&body))));
-    events.bench_function("typed_and_accumulated", |b| b.iter(|| accumulated(black_box(&body))));
+    events.bench_function("typed_chat_chunks", |b| {
+        b.iter(|| typed_chunks(black_box(&body)))
+    });
+    events.bench_function("typed_and_accumulated", |b| {
+        b.iter(|| accumulated(black_box(&body)))
+    });
     events.finish();
 
     let mut bytes = c.benchmark_group("sse_decode/bytes");

@@ -52,16 +52,19 @@ struct Envelope {
 impl ApiError {
     /// An error with only a message.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), ..Self::default() }
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
     }
 
     /// Reads an error body in any known shape. Never fails: text that is not a known JSON shape
     /// becomes the message (trimmed and bounded).
     pub fn from_body(body: &[u8]) -> Self {
-        if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
-            if let Some(error) = from_envelope(envelope) {
-                return error;
-            }
+        if let Ok(envelope) = serde_json::from_slice::<Envelope>(body)
+            && let Some(error) = from_envelope(envelope)
+        {
+            return error;
         }
         Self::new(plain_text_message(body))
     }
@@ -161,51 +164,100 @@ mod tests {
 
     #[test]
     fn reads_the_openai_envelope() {
-        let e = ApiError::from_body(br#"{"error":{"message":"m","type":"t","param":"p","code":"c"}}"#);
-        assert_eq!((e.message.as_str(), e.error_type.as_deref()), ("m", Some("t")));
-        assert_eq!((e.param.as_deref(), e.code.as_deref()), (Some("p"), Some("c")));
+        let e =
+            ApiError::from_body(br#"{"error":{"message":"m","type":"t","param":"p","code":"c"}}"#);
+        assert_eq!(
+            (e.message.as_str(), e.error_type.as_deref()),
+            ("m", Some("t"))
+        );
+        assert_eq!(
+            (e.param.as_deref(), e.code.as_deref()),
+            (Some("p"), Some("c"))
+        );
     }
 
     #[test]
     fn reads_numeric_codes_and_null_fields() {
-        let e = ApiError::from_body(br#"{"error":{"code":400,"message":"bad","type":"x","param":null}}"#);
+        let e = ApiError::from_body(
+            br#"{"error":{"code":400,"message":"bad","type":"x","param":null}}"#,
+        );
         assert_eq!(e.code.as_deref(), Some("400"));
         assert_eq!(e.param, None);
     }
 
     #[test]
     fn reads_ollama_text_errors_and_top_level_messages() {
-        assert_eq!(ApiError::from_body(br#"{"error":"model 'x' not found"}"#).message, "model 'x' not found");
-        let vllm = ApiError::from_body(br#"{"object":"error","message":"too long","type":"BadRequestError","code":400}"#);
-        assert_eq!((vllm.message.as_str(), vllm.code.as_deref()), ("too long", Some("400")));
+        assert_eq!(
+            ApiError::from_body(br#"{"error":"model 'x' not found"}"#).message,
+            "model 'x' not found"
+        );
+        let vllm = ApiError::from_body(
+            br#"{"object":"error","message":"too long","type":"BadRequestError","code":400}"#,
+        );
+        assert_eq!(
+            (vllm.message.as_str(), vllm.code.as_deref()),
+            ("too long", Some("400"))
+        );
     }
 
     #[test]
     fn plain_text_and_empty_bodies_never_fail() {
-        assert_eq!(ApiError::from_body(b"  Failed loading model\n").message, "Failed loading model");
+        assert_eq!(
+            ApiError::from_body(b"  Failed loading model\n").message,
+            "Failed loading model"
+        );
         assert_eq!(ApiError::from_body(b"").message, "");
-        assert_eq!(ApiError::from_body(b"\xff\xfe oops").message, "\u{fffd}\u{fffd} oops");
+        assert_eq!(
+            ApiError::from_body(b"\xff\xfe oops").message,
+            "\u{fffd}\u{fffd} oops"
+        );
         let oatpp = b"server=oatpp/1.3.0\ncode=404\ndescription=Not Found\nmessage=No mapping for HTTP-method";
-        assert_eq!(ApiError::from_body(oatpp).message, "No mapping for HTTP-method");
+        assert_eq!(
+            ApiError::from_body(oatpp).message,
+            "No mapping for HTTP-method"
+        );
         let huge = vec![b'a'; 100_000];
         assert_eq!(ApiError::from_body(&huge).message.len(), MESSAGE_LIMIT);
     }
 
     #[test]
     fn json_without_an_error_shape_is_kept_as_text() {
-        assert_eq!(ApiError::from_body(br#"{"error":null}"#).message, r#"{"error":null}"#);
+        assert_eq!(
+            ApiError::from_body(br#"{"error":null}"#).message,
+            r#"{"error":null}"#
+        );
         assert_eq!(ApiError::from_body(b"[1,2]").message, "[1,2]");
     }
 
     #[test]
     fn classifies_foundry_model_problems() {
         let problem = |m: &str| ApiError::new(m).model_problem();
-        assert_eq!(problem("Model not loaded: Model 'x:1' must be loaded before inference"), Some(ModelProblem::NotLoaded));
-        assert_eq!(problem("Failed to handle OpenAI completion: Model 'x' is not loaded. Please load the model"), Some(ModelProblem::NotLoaded));
-        assert_eq!(problem("Model not cached: Model must be downloaded before loading"), Some(ModelProblem::NotDownloaded));
-        assert_eq!(problem("No OpenAIService provider found for modelName:phi-4-mini"), Some(ModelProblem::NotDownloaded));
-        assert_eq!(problem("Model not found: No model matching 'phi-9'"), Some(ModelProblem::NotFound));
-        assert_eq!(problem("No model matching 'nope:1'"), Some(ModelProblem::NotFound));
+        assert_eq!(
+            problem("Model not loaded: Model 'x:1' must be loaded before inference"),
+            Some(ModelProblem::NotLoaded)
+        );
+        assert_eq!(
+            problem(
+                "Failed to handle OpenAI completion: Model 'x' is not loaded. Please load the model"
+            ),
+            Some(ModelProblem::NotLoaded)
+        );
+        assert_eq!(
+            problem("Model not cached: Model must be downloaded before loading"),
+            Some(ModelProblem::NotDownloaded)
+        );
+        assert_eq!(
+            problem("No OpenAIService provider found for modelName:phi-4-mini"),
+            Some(ModelProblem::NotDownloaded)
+        );
+        assert_eq!(
+            problem("Model not found: No model matching 'phi-9'"),
+            Some(ModelProblem::NotFound)
+        );
+        assert_eq!(
+            problem("No model matching 'nope:1'"),
+            Some(ModelProblem::NotFound)
+        );
         assert_eq!(problem("Expected 'messages' to be an array"), None);
     }
 }

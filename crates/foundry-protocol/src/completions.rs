@@ -58,7 +58,11 @@ pub struct CompletionRequest {
 impl CompletionRequest {
     /// A request for `model` completing `prompt`.
     pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
-        Self { model: model.into(), prompt: Prompt::One(prompt.into()), ..Self::default() }
+        Self {
+            model: model.into(),
+            prompt: Prompt::One(prompt.into()),
+            ..Self::default()
+        }
     }
 
     /// Sets the token budget.

@@ -19,7 +19,11 @@ pub struct DecodeError {
 impl DecodeError {
     /// A JSON payload that failed to parse as `expected`.
     pub(crate) fn json(expected: &'static str, raw: &[u8], source: serde_json::Error) -> Self {
-        Self { expected, excerpt: excerpt(raw), source }
+        Self {
+            expected,
+            excerpt: excerpt(raw),
+            source,
+        }
     }
 
     /// What the payload was expected to be, e.g. `"chat completion"`.

@@ -135,10 +135,14 @@ mod vector {
         Base64(String),
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f32>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<f32>, D::Error> {
         match Wire::deserialize(deserializer)? {
             Wire::Floats(floats) => Ok(floats),
-            Wire::Base64(text) => decode_base64_f32(&text).ok_or_else(|| D::Error::custom("invalid base64 embedding")),
+            Wire::Base64(text) => {
+                decode_base64_f32(&text).ok_or_else(|| D::Error::custom("invalid base64 embedding"))
+            }
         }
     }
 
@@ -147,7 +151,10 @@ mod vector {
         let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
         let mut accumulator = 0u32;
         let mut bits = 0;
-        for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+        for c in text
+            .bytes()
+            .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        {
             let value = match c {
                 b'A'..=b'Z' => c - b'A',
                 b'a'..=b'z' => c - b'a' + 26,
@@ -166,7 +173,12 @@ mod vector {
         if bytes.len() % 4 != 0 {
             return None;
         }
-        Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
     }
 }
 
@@ -177,14 +189,20 @@ mod tests {
     #[test]
     fn requests_send_float_encoding_by_default() {
         let body = serde_json::to_value(EmbeddingsRequest::new("m", "hi")).unwrap();
-        assert_eq!(body, serde_json::json!({"model": "m", "input": "hi", "encoding_format": "float"}));
+        assert_eq!(
+            body,
+            serde_json::json!({"model": "m", "input": "hi", "encoding_format": "float"})
+        );
     }
 
     #[test]
     fn base64_vectors_decode_to_floats() {
         // [1.0, -2.5] as little-endian f32: 00 00 80 3f 00 00 20 c0.
         let body = br#"{"data":[{"index":0,"embedding":"AACAPwAAIMA="}]}"#;
-        assert_eq!(EmbeddingsResponse::from_slice(body).unwrap().data[0].embedding, vec![1.0, -2.5]);
+        assert_eq!(
+            EmbeddingsResponse::from_slice(body).unwrap().data[0].embedding,
+            vec![1.0, -2.5]
+        );
         assert!(EmbeddingsResponse::from_slice(br#"{"data":[{"embedding":"!!"}]}"#).is_err());
         assert!(EmbeddingsResponse::from_slice(br#"{"data":[{"embedding":"AAA="}]}"#).is_err());
     }

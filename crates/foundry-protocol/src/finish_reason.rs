@@ -21,12 +21,16 @@ open_string_enum! {
 }
 
 /// Reads an optional finish reason where `null`, a missing key and `""` all mean "not finished".
-pub(crate) fn deserialize_finish_reason<'de, D>(deserializer: D) -> Result<Option<FinishReason>, D::Error>
+pub(crate) fn deserialize_finish_reason<'de, D>(
+    deserializer: D,
+) -> Result<Option<FinishReason>, D::Error>
 where
     D: Deserializer<'de>,
 {
     let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-    Ok(text.filter(|t| !t.is_empty()).map(|t| FinishReason::from(t.as_ref())))
+    Ok(text
+        .filter(|t| !t.is_empty())
+        .map(|t| FinishReason::from(t.as_ref())))
 }
 
 #[cfg(test)]
@@ -53,7 +57,13 @@ mod tests {
     #[test]
     fn known_and_unknown_values_survive() {
         assert_eq!(read(r#"{"reason":"length"}"#), Some(FinishReason::Length));
-        assert_eq!(read(r#"{"reason":"eos_token"}"#), Some(FinishReason::Other("eos_token".into())));
-        assert_eq!(serde_json::to_string(&FinishReason::Other("eos_token".into())).unwrap(), r#""eos_token""#);
+        assert_eq!(
+            read(r#"{"reason":"eos_token"}"#),
+            Some(FinishReason::Other("eos_token".into()))
+        );
+        assert_eq!(
+            serde_json::to_string(&FinishReason::Other("eos_token".into())).unwrap(),
+            r#""eos_token""#
+        );
     }
 }

@@ -52,20 +52,27 @@ mod usage;
 
 pub use api_error::{ApiError, ModelProblem};
 pub use chat::{
-    ChatAccumulator, ChatChoice, ChatChunk, ChatRequest, ChatResponse, ChunkChoice, ContentPart, Delta,
-    FunctionCall, FunctionCallDelta, FunctionDefinition, ImageUrl, IncompleteStream, JsonSchemaFormat,
-    Message, MessageContent, ResponseFormat, Role, Stop, StreamOptions, Tool, ToolCall, ToolCallDelta,
-    ToolChoice,
+    ChatAccumulator, ChatChoice, ChatChunk, ChatRequest, ChatResponse, ChunkChoice, ContentPart,
+    Delta, FunctionCall, FunctionCallDelta, FunctionDefinition, ImageUrl, IncompleteStream,
+    JsonSchemaFormat, Message, MessageContent, ResponseFormat, Role, Stop, StreamOptions, Tool,
+    ToolCall, ToolCallDelta, ToolChoice,
 };
 pub use completions::{CompletionChoice, CompletionRequest, CompletionResponse, Prompt};
 pub use decode_error::DecodeError;
-pub use embeddings::{Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse, EncodingFormat};
+pub use embeddings::{
+    Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse, EncodingFormat,
+};
 pub use finish_reason::FinishReason;
 pub use foundry::{DownloadProgress, ModelInfo, ServiceStatus};
 pub use llama::{LlamaHealth, LlamaProps};
 pub use models::{ModelList, ModelObject};
 pub use sse::{
-    ChatStreamDecoder, CompletionStreamDecoder, DEFAULT_MAX_EVENT_SIZE, Events, JsonStreamDecoder, SseDecoder,
-    SseError, SseEvent, StreamError, StreamEvent,
+    ChatStreamDecoder, CompletionStreamDecoder, DEFAULT_MAX_EVENT_SIZE, Events, JsonStreamDecoder,
+    SseDecoder, SseError, SseEvent, StreamError, StreamEvent,
 };
 pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};
+
+/// The README's examples compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -55,6 +55,9 @@ impl LlamaProps {
 
     /// The context size, when the server reports it.
     pub fn context_size(&self) -> Option<u64> {
-        self.default_generation_settings.as_ref()?.get("n_ctx")?.as_u64()
+        self.default_generation_settings
+            .as_ref()?
+            .get("n_ctx")?
+            .as_u64()
     }
 }

@@ -48,7 +48,11 @@ pub struct ModelObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// llama.cpp: other names the model answers to.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub aliases: Vec<String>,
     /// llama.cpp: model metadata (context size, parameters, ...), as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +62,10 @@ pub struct ModelObject {
 impl ModelObject {
     /// An entry with only an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), object: Some("model".to_owned()), ..Self::default() }
+        Self {
+            id: id.into(),
+            object: Some("model".to_owned()),
+            ..Self::default()
+        }
     }
 }

@@ -24,12 +24,14 @@ where
         Float(f64),
         Bool(bool),
     }
-    Ok(Option::<Loose>::deserialize(deserializer)?.map(|value| match value {
-        Loose::Text(text) => text,
-        Loose::Int(n) => n.to_string(),
-        Loose::Float(n) => n.to_string(),
-        Loose::Bool(b) => b.to_string(),
-    }))
+    Ok(
+        Option::<Loose>::deserialize(deserializer)?.map(|value| match value {
+            Loose::Text(text) => text,
+            Loose::Int(n) => n.to_string(),
+            Loose::Float(n) => n.to_string(),
+            Loose::Bool(b) => b.to_string(),
+        }),
+    )
 }
 
 /// Defines an enum of known string values that keeps unknown values instead of failing.

@@ -3,8 +3,8 @@
 mod support;
 
 use foundry_protocol::{
-    ApiError, ChatResponse, CompletionResponse, CompletionStreamDecoder, FinishReason, LlamaHealth, ModelList,
-    StreamEvent,
+    ApiError, ChatResponse, CompletionResponse, CompletionStreamDecoder, FinishReason, LlamaHealth,
+    ModelList, StreamEvent,
 };
 use support::{accumulate, decode_chat_stream, fixture, fixture_files};
 
@@ -13,18 +13,40 @@ fn chat_completion_decodes_with_usage_and_length_finish() {
     let response = ChatResponse::from_slice(&fixture("llama-server/chat_completion.json")).unwrap();
     assert_eq!(response.model.as_deref(), Some("smollm2"));
     assert_eq!(response.finish_reason(), Some(&FinishReason::Length));
-    assert!(response.text().unwrap().starts_with("The primary colors are:"));
+    assert!(
+        response
+            .text()
+            .unwrap()
+            .starts_with("The primary colors are:")
+    );
     let usage = response.usage.unwrap();
-    assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (24, 40, 64));
+    assert_eq!(
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
+        (24, 40, 64)
+    );
     assert_eq!(usage.prompt_tokens_details.unwrap().cached_tokens, Some(0));
 }
 
 #[test]
 fn chat_completion_over_context_stops_naturally() {
-    let response = ChatResponse::from_slice(&fixture("llama-server/chat_completion_max_tokens_over_ctx.json")).unwrap();
+    let response = ChatResponse::from_slice(&fixture(
+        "llama-server/chat_completion_max_tokens_over_ctx.json",
+    ))
+    .unwrap();
     assert_eq!(response.finish_reason(), Some(&FinishReason::Stop));
     let usage = response.usage.unwrap();
-    assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (35, 81, 116));
+    assert_eq!(
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
+        (35, 81, 116)
+    );
     assert_eq!(usage.prompt_tokens_details.unwrap().cached_tokens, Some(24));
 }
 
@@ -34,9 +56,15 @@ fn chat_stream_accumulates_to_the_full_text() {
     assert!(stream.errors.is_empty() && stream.done);
     assert_eq!(stream.chunks.len(), 18);
     let response = accumulate(&stream, 1).finish().unwrap();
-    assert_eq!(response.text().as_deref(), Some("Bonjour in French! Bonjour is a beautiful language. It's a language"));
+    assert_eq!(
+        response.text().as_deref(),
+        Some("Bonjour in French! Bonjour is a beautiful language. It's a language")
+    );
     assert_eq!(response.finish_reason(), Some(&FinishReason::Length));
-    assert_eq!(response.choices[0].message.role, foundry_protocol::Role::Assistant);
+    assert_eq!(
+        response.choices[0].message.role,
+        foundry_protocol::Role::Assistant
+    );
     assert_eq!(response.usage, None);
 }
 
@@ -47,16 +75,32 @@ fn chat_stream_with_usage_ends_with_a_usage_only_chunk() {
     let last = stream.chunks.last().unwrap();
     assert!(last.choices.is_empty());
     let response = accumulate(&stream, 1).finish().unwrap();
-    assert!(response.text().unwrap().starts_with("I'm sorry for any misglamour."));
+    assert!(
+        response
+            .text()
+            .unwrap()
+            .starts_with("I'm sorry for any misglamour.")
+    );
     let usage = response.usage.unwrap();
-    assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (34, 24, 58));
+    assert_eq!(
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
+        (34, 24, 58)
+    );
 }
 
 #[test]
 fn legacy_completion_decodes() {
-    let response = CompletionResponse::from_slice(&fixture("llama-server/completion.json")).unwrap();
+    let response =
+        CompletionResponse::from_slice(&fixture("llama-server/completion.json")).unwrap();
     assert_eq!(response.text(), Some(" Paris.\n\nThe United States has"));
-    assert_eq!(response.choices[0].finish_reason, Some(FinishReason::Length));
+    assert_eq!(
+        response.choices[0].finish_reason,
+        Some(FinishReason::Length)
+    );
     assert_eq!(response.usage.unwrap().total_tokens, 13);
 }
 
@@ -92,20 +136,37 @@ fn models_list_keeps_aliases_and_meta() {
 
 #[test]
 fn health_is_ok() {
-    assert!(LlamaHealth::from_slice(&fixture("llama-server/health.json")).unwrap().is_ok());
-    let loading = ApiError::from_body(br#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#);
-    assert_eq!((loading.message.as_str(), loading.code.as_deref()), ("Loading model", Some("503")));
+    assert!(
+        LlamaHealth::from_slice(&fixture("llama-server/health.json"))
+            .unwrap()
+            .is_ok()
+    );
+    let loading = ApiError::from_body(
+        br#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#,
+    );
+    assert_eq!(
+        (loading.message.as_str(), loading.code.as_deref()),
+        ("Loading model", Some("503"))
+    );
 }
 
 #[test]
 fn error_bodies_map_to_api_errors() {
     let not_array = ApiError::from_body(&fixture("llama-server/error_400_messages_not_array.json"));
     assert_eq!(not_array.message, "Expected 'messages' to be an array");
-    assert_eq!(not_array.error_type.as_deref(), Some("invalid_request_error"));
+    assert_eq!(
+        not_array.error_type.as_deref(),
+        Some("invalid_request_error")
+    );
     assert_eq!(not_array.code.as_deref(), Some("400"));
 
-    let embeddings = ApiError::from_body(&fixture("llama-server/error_501_embeddings_not_supported.json"));
-    assert_eq!(embeddings.error_type.as_deref(), Some("not_supported_error"));
+    let embeddings = ApiError::from_body(&fixture(
+        "llama-server/error_501_embeddings_not_supported.json",
+    ));
+    assert_eq!(
+        embeddings.error_type.as_deref(),
+        Some("not_supported_error")
+    );
     assert!(embeddings.message.contains("--embeddings"));
 
     let metrics = ApiError::from_body(&fixture("llama-server/metrics_disabled.txt"));

@@ -1,8 +1,8 @@
 //! Requests serialize to what servers accept (no `null`s, OpenAI shapes) and round-trip.
 
 use foundry_protocol::{
-    ChatRequest, CompletionRequest, ContentPart, EmbeddingsRequest, ImageUrl, Message, MessageContent, ResponseFormat,
-    Stop, Tool, ToolCall, ToolChoice,
+    ChatRequest, CompletionRequest, ContentPart, EmbeddingsRequest, ImageUrl, Message,
+    MessageContent, ResponseFormat, Stop, Tool, ToolCall, ToolChoice,
 };
 use serde_json::{Value, json};
 
@@ -18,7 +18,10 @@ fn no_nulls(value: &Value) -> bool {
 #[test]
 fn a_minimal_chat_request_sends_only_model_and_messages() {
     let request = ChatRequest::new("phi-4-mini", [Message::user("hi")]);
-    assert_eq!(serde_json::to_value(&request).unwrap(), json!({"model": "phi-4-mini", "messages": [{"role": "user", "content": "hi"}]}));
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"model": "phi-4-mini", "messages": [{"role": "user", "content": "hi"}]})
+    );
 }
 
 #[test]
@@ -36,7 +39,14 @@ fn a_full_chat_request_round_trips_without_nulls() {
     .temperature(0.0)
     .seed(7)
     .stop(Stop::Many(vec!["\n".into(), "END".into()]))
-    .tools(vec![Tool::function("get_weather", "Weather now", json!({"type": "object"}))], Some(ToolChoice::Required))
+    .tools(
+        vec![Tool::function(
+            "get_weather",
+            "Weather now",
+            json!({"type": "object"}),
+        )],
+        Some(ToolChoice::Required),
+    )
     .response_format(ResponseFormat::JsonObject)
     .streaming(true)
     .extra("ttl", 600);
@@ -53,8 +63,14 @@ fn a_full_chat_request_round_trips_without_nulls() {
     assert_eq!(value["stream_options"], json!({"include_usage": true}));
     assert_eq!(value["tool_choice"], json!("required"));
     assert_eq!(value["ttl"], json!(600), "extras go at the top level");
-    assert_eq!(value["messages"][2], json!({"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}));
-    assert_eq!(value["messages"][3], json!({"role": "tool", "content": "sunny", "tool_call_id": "c1"}));
+    assert_eq!(
+        value["messages"][2],
+        json!({"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]})
+    );
+    assert_eq!(
+        value["messages"][3],
+        json!({"role": "tool", "content": "sunny", "tool_call_id": "c1"})
+    );
     let back: ChatRequest = serde_json::from_value(value).unwrap();
     assert_eq!(back, request);
 }
@@ -64,30 +80,57 @@ fn content_parts_serialize_with_their_type_tags() {
     let message = Message::parts(
         foundry_protocol::Role::User,
         vec![
-            ContentPart::Text { text: "what is this?".into() },
-            ContentPart::ImageUrl { image_url: ImageUrl::new("data:image/png;base64,AAAA") },
+            ContentPart::Text {
+                text: "what is this?".into(),
+            },
+            ContentPart::ImageUrl {
+                image_url: ImageUrl::new("data:image/png;base64,AAAA"),
+            },
         ],
     );
     let value = serde_json::to_value(&message).unwrap();
-    assert_eq!(value["content"][0], json!({"type": "text", "text": "what is this?"}));
-    assert_eq!(value["content"][1], json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}));
+    assert_eq!(
+        value["content"][0],
+        json!({"type": "text", "text": "what is this?"})
+    );
+    assert_eq!(
+        value["content"][1],
+        json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}})
+    );
     assert_eq!(message.text().as_deref(), Some("what is this?"));
-    let unknown: Message = serde_json::from_value(json!({"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]})).unwrap();
-    assert!(matches!(&unknown.content, Some(MessageContent::Parts(parts)) if matches!(parts[0], ContentPart::Other(_))));
+    let unknown: Message = serde_json::from_value(
+        json!({"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}),
+    )
+    .unwrap();
+    assert!(
+        matches!(&unknown.content, Some(MessageContent::Parts(parts)) if matches!(parts[0], ContentPart::Other(_)))
+    );
 }
 
 #[test]
 fn unknown_roles_survive_a_round_trip() {
-    let message: Message = serde_json::from_value(json!({"role": "critic", "content": "x"})).unwrap();
+    let message: Message =
+        serde_json::from_value(json!({"role": "critic", "content": "x"})).unwrap();
     assert_eq!(serde_json::to_value(&message).unwrap()["role"], "critic");
 }
 
 #[test]
 fn completion_and_embedding_requests() {
     let completion = CompletionRequest::new("m", "Once upon").max_tokens(5);
-    assert_eq!(serde_json::to_value(&completion).unwrap(), json!({"model": "m", "prompt": "Once upon", "max_tokens": 5}));
+    assert_eq!(
+        serde_json::to_value(&completion).unwrap(),
+        json!({"model": "m", "prompt": "Once upon", "max_tokens": 5})
+    );
     let embeddings = EmbeddingsRequest::new("e", vec!["a", "b"]);
-    assert_eq!(serde_json::to_value(&embeddings).unwrap(), json!({"model": "e", "input": ["a", "b"], "encoding_format": "float"}));
-    let back: EmbeddingsRequest = serde_json::from_value(json!({"model": "e", "input": "a"})).unwrap();
-    assert_eq!(back.encoding_format, foundry_protocol::EncodingFormat::Float, "float is the default");
+    assert_eq!(
+        serde_json::to_value(&embeddings).unwrap(),
+        json!({"model": "e", "input": ["a", "b"], "encoding_format": "float"})
+    );
+    let back: EmbeddingsRequest =
+        serde_json::from_value(json!({"model": "e", "input": "a"})).unwrap();
+    assert_eq!(
+        back.encoding_format,
+        foundry_protocol::EncodingFormat::Float,
+        "float is the default"
+    );
 }

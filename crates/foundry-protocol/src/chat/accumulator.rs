@@ -44,8 +44,9 @@ struct ChoiceState {
 pub struct IncompleteStream {
     /// How many chunks had arrived.
     pub chunks: usize,
-    /// The answer as far as it got (its choices may lack a finish reason).
-    pub partial: ChatResponse,
+    /// The answer as far as it got (its choices may lack a finish reason). Boxed: the error
+    /// travels up through `Result`s whose success value is much smaller.
+    pub partial: Box<ChatResponse>,
 }
 
 impl ChatAccumulator {
@@ -59,7 +60,10 @@ impl ChatAccumulator {
     /// With one choice expected, every delta extends choice 0 whatever its `index`: the legacy
     /// Foundry service numbers each chunk's choice 0, 1, 2, ... although there is only one.
     pub fn with_expected_choices(n: u32) -> Self {
-        Self { expected_choices: n.max(1), ..Self::default() }
+        Self {
+            expected_choices: n.max(1),
+            ..Self::default()
+        }
     }
 
     /// An accumulator sized for `request` (its `n`).
@@ -73,12 +77,19 @@ impl ChatAccumulator {
         self.id = self.id.take().or_else(|| chunk.id.clone());
         self.model = self.model.take().or_else(|| chunk.model.clone());
         self.created = self.created.or(chunk.created);
-        self.system_fingerprint = self.system_fingerprint.take().or_else(|| chunk.system_fingerprint.clone());
+        self.system_fingerprint = self
+            .system_fingerprint
+            .take()
+            .or_else(|| chunk.system_fingerprint.clone());
         if let Some(usage) = &chunk.usage {
             self.usage = Some(usage.clone());
         }
         for choice in &chunk.choices {
-            let index = if self.expected_choices == 1 { 0 } else { choice.index };
+            let index = if self.expected_choices == 1 {
+                0
+            } else {
+                choice.index
+            };
             let state = self.choices.entry(index).or_default();
             state.apply(&choice.delta);
             if choice.finish_reason.is_some() {
@@ -99,7 +110,9 @@ impl ChatAccumulator {
 
     /// The text of choice 0 so far.
     pub fn text(&self) -> Option<&str> {
-        self.choices.get(&0).and_then(|state| state.content.as_deref())
+        self.choices
+            .get(&0)
+            .and_then(|state| state.content.as_deref())
     }
 
     /// Whether the stream has properly ended: `[DONE]` arrived, or every expected choice has a
@@ -107,7 +120,10 @@ impl ChatAccumulator {
     pub fn is_complete(&self) -> bool {
         let any_content = self.chunks > 0;
         let all_finished = self.choices.len() >= self.expected_choices as usize
-            && self.choices.values().all(|state| state.finish_reason.is_some());
+            && self
+                .choices
+                .values()
+                .all(|state| state.finish_reason.is_some());
         any_content && (self.done || all_finished)
     }
 
@@ -117,7 +133,14 @@ impl ChatAccumulator {
         let complete = self.is_complete();
         let chunks = self.chunks;
         let response = self.into_response();
-        if complete { Ok(response) } else { Err(IncompleteStream { chunks, partial: response }) }
+        if complete {
+            Ok(response)
+        } else {
+            Err(IncompleteStream {
+                chunks,
+                partial: Box::new(response),
+            })
+        }
     }
 
     fn into_response(self) -> ChatResponse {
@@ -126,7 +149,11 @@ impl ChatAccumulator {
             object: Some("chat.completion".to_owned()),
             created: self.created,
             model: self.model,
-            choices: self.choices.into_iter().map(|(index, state)| state.into_choice(index)).collect(),
+            choices: self
+                .choices
+                .into_iter()
+                .map(|(index, state)| state.into_choice(index))
+                .collect(),
             usage: self.usage,
             system_fingerprint: self.system_fingerprint,
         }
@@ -152,7 +179,10 @@ impl ChoiceState {
     fn merge_tool_call(&mut self, piece: &ToolCallDelta) {
         let new_id = piece.id.as_deref().filter(|id| !id.is_empty());
         let existing = match piece.index {
-            Some(index) => self.tool_call_slots.iter().position(|slot| *slot == Some(index)),
+            Some(index) => self
+                .tool_call_slots
+                .iter()
+                .position(|slot| *slot == Some(index)),
             None => match (new_id, self.tool_calls.last()) {
                 (Some(id), Some(last)) if last.id != id => None,
                 (_, Some(_)) => Some(self.tool_calls.len() - 1),
@@ -165,10 +195,10 @@ impl ChoiceState {
             self.tool_calls.len() - 1
         });
         let call = &mut self.tool_calls[position];
-        if let Some(id) = piece.id.as_deref().filter(|id| !id.is_empty()) {
-            if call.id.is_empty() {
-                call.id = id.to_owned();
-            }
+        if let Some(id) = new_id
+            && call.id.is_empty()
+        {
+            call.id = id.to_owned();
         }
         if let Some(kind) = piece.kind.as_deref().filter(|kind| !kind.is_empty()) {
             call.kind = kind.to_owned();

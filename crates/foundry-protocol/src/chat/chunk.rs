@@ -41,7 +41,10 @@ pub struct ChatChunk {
 impl ChatChunk {
     /// A chunk with these choices and nothing else set.
     pub fn new(choices: Vec<ChunkChoice>) -> Self {
-        Self { choices, ..Self::default() }
+        Self {
+            choices,
+            ..Self::default()
+        }
     }
 
     /// Decodes one chunk's JSON.
@@ -51,7 +54,9 @@ impl ChatChunk {
 
     /// The text this chunk adds to the first choice, if any.
     pub fn text(&self) -> Option<&str> {
-        self.choices.first().and_then(|choice| choice.delta.content.as_deref())
+        self.choices
+            .first()
+            .and_then(|choice| choice.delta.content.as_deref())
     }
 }
 
@@ -70,7 +75,11 @@ pub struct ChunkChoice {
 impl ChunkChoice {
     /// A delta for choice `index`.
     pub fn new(index: u32, delta: Delta, finish_reason: Option<FinishReason>) -> Self {
-        Self { index, delta, finish_reason }
+        Self {
+            index,
+            delta,
+            finish_reason,
+        }
     }
 }
 
@@ -114,24 +123,37 @@ pub struct Delta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// Pieces of tool calls, merged by index (see [`ChatAccumulator`](crate::ChatAccumulator)).
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tool_calls: Vec<ToolCallDelta>,
 }
 
 impl Delta {
     /// A delta that adds text.
     pub fn text(content: impl Into<String>) -> Self {
-        Self { content: Some(content.into()), ..Self::default() }
+        Self {
+            content: Some(content.into()),
+            ..Self::default()
+        }
     }
 
     /// A delta that only names the role (the first chunk of most streams).
     pub fn role(role: Role) -> Self {
-        Self { role: Some(role), ..Self::default() }
+        Self {
+            role: Some(role),
+            ..Self::default()
+        }
     }
 
     /// A delta that adds pieces of tool calls.
     pub fn tool_calls(pieces: Vec<ToolCallDelta>) -> Self {
-        Self { tool_calls: pieces, ..Self::default() }
+        Self {
+            tool_calls: pieces,
+            ..Self::default()
+        }
     }
 }
 
@@ -155,7 +177,12 @@ pub struct ToolCallDelta {
 
 impl ToolCallDelta {
     /// A piece of call `index`.
-    pub fn new(index: u32, id: Option<String>, name: Option<String>, arguments: Option<String>) -> Self {
+    pub fn new(
+        index: u32,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: Option<String>,
+    ) -> Self {
         Self {
             index: Some(index),
             kind: id.as_ref().map(|_| super::function_type()),
@@ -183,7 +210,10 @@ mod tests {
 
     #[test]
     fn a_usage_only_final_chunk_decodes() {
-        let chunk = ChatChunk::from_slice(br#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}"#).unwrap();
+        let chunk = ChatChunk::from_slice(
+            br#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}"#,
+        )
+        .unwrap();
         assert!(chunk.choices.is_empty());
         assert_eq!(chunk.usage.unwrap().total_tokens, 8);
     }

@@ -41,7 +41,11 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tool calls made by the assistant (an empty list is not sent: some servers reject it).
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tool_calls: Vec<ToolCall>,
     /// For a `tool` message: the id of the call it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +61,11 @@ pub struct Message {
 impl Message {
     /// A message with a role and text content.
     pub fn new(role: Role, text: impl Into<String>) -> Self {
-        Self { role, content: Some(MessageContent::Text(text.into())), ..Self::default() }
+        Self {
+            role,
+            content: Some(MessageContent::Text(text.into())),
+            ..Self::default()
+        }
     }
 
     /// A system message.
@@ -77,17 +85,28 @@ impl Message {
 
     /// A message made of typed content parts.
     pub fn parts(role: Role, parts: Vec<ContentPart>) -> Self {
-        Self { role, content: Some(MessageContent::Parts(parts)), ..Self::default() }
+        Self {
+            role,
+            content: Some(MessageContent::Parts(parts)),
+            ..Self::default()
+        }
     }
 
     /// An assistant message that calls tools (and has no text).
     pub fn assistant_tool_calls(calls: Vec<ToolCall>) -> Self {
-        Self { role: Role::Assistant, tool_calls: calls, ..Self::default() }
+        Self {
+            role: Role::Assistant,
+            tool_calls: calls,
+            ..Self::default()
+        }
     }
 
     /// The answer to a tool call.
     pub fn tool(tool_call_id: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { tool_call_id: Some(tool_call_id.into()), ..Self::new(Role::Tool, text) }
+        Self {
+            tool_call_id: Some(tool_call_id.into()),
+            ..Self::new(Role::Tool, text)
+        }
     }
 
     /// The text of the message: the content string, or its text parts joined. `None` without content.
@@ -168,7 +187,10 @@ pub struct ImageUrl {
 impl ImageUrl {
     /// An image URL without a detail level.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), detail: None }
+        Self {
+            url: url.into(),
+            detail: None,
+        }
     }
 }
 
@@ -180,7 +202,11 @@ pub struct ToolCall {
     #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     /// Always `function` today.
-    #[serde(rename = "type", default = "function_type", deserialize_with = "function_type_or_null")]
+    #[serde(
+        rename = "type",
+        default = "function_type",
+        deserialize_with = "function_type_or_null"
+    )]
     pub kind: String,
     /// Which function, with which arguments.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -189,11 +215,18 @@ pub struct ToolCall {
 
 impl ToolCall {
     /// A function call with its arguments as JSON text.
-    pub fn function(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+    pub fn function(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             kind: function_type(),
-            function: FunctionCall { name: name.into(), arguments: arguments.into() },
+            function: FunctionCall {
+                name: name.into(),
+                arguments: arguments.into(),
+            },
         }
     }
 }
@@ -214,6 +247,8 @@ pub(crate) fn function_type() -> String {
     "function".to_owned()
 }
 
-fn function_type_or_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+fn function_type_or_null<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_else(function_type))
 }

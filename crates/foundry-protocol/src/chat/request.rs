@@ -87,7 +87,11 @@ pub struct ChatRequest {
 impl ChatRequest {
     /// A request for `model` with these messages and nothing else set.
     pub fn new(model: impl Into<String>, messages: impl IntoIterator<Item = Message>) -> Self {
-        Self { model: model.into(), messages: messages.into_iter().collect(), ..Self::default() }
+        Self {
+            model: model.into(),
+            messages: messages.into_iter().collect(),
+            ..Self::default()
+        }
     }
 
     /// Sets the token budget (`max_tokens`).
@@ -130,7 +134,9 @@ impl ChatRequest {
     /// Asks for a streamed answer, with a final usage chunk when `include_usage` is set.
     pub fn streaming(mut self, include_usage: bool) -> Self {
         self.stream = Some(true);
-        self.stream_options = include_usage.then_some(StreamOptions { include_usage: Some(true) });
+        self.stream_options = include_usage.then_some(StreamOptions {
+            include_usage: Some(true),
+        });
         self
     }
 
@@ -195,6 +201,8 @@ pub struct StreamOptions {
 impl StreamOptions {
     /// Options that ask for a final usage chunk.
     pub fn with_usage() -> Self {
-        Self { include_usage: Some(true) }
+        Self {
+            include_usage: Some(true),
+        }
     }
 }

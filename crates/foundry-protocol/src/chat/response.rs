@@ -47,12 +47,16 @@ impl ChatResponse {
 
     /// The first choice's text, if any.
     pub fn text(&self) -> Option<String> {
-        self.choices.first().and_then(|choice| choice.message.text())
+        self.choices
+            .first()
+            .and_then(|choice| choice.message.text())
     }
 
     /// The first choice's finish reason.
     pub fn finish_reason(&self) -> Option<&FinishReason> {
-        self.choices.first().and_then(|choice| choice.finish_reason.as_ref())
+        self.choices
+            .first()
+            .and_then(|choice| choice.finish_reason.as_ref())
     }
 }
 
@@ -74,7 +78,12 @@ pub struct ChatChoice {
 impl ChatChoice {
     /// A choice at `index` with a message and finish reason.
     pub fn new(index: u32, message: Message, finish_reason: Option<FinishReason>) -> Self {
-        Self { index, message, finish_reason, logprobs: None }
+        Self {
+            index,
+            message,
+            finish_reason,
+            logprobs: None,
+        }
     }
 }
 

@@ -18,7 +18,11 @@ pub struct Tool {
 
 impl Tool {
     /// A function tool with a JSON Schema for its parameters.
-    pub fn function(name: impl Into<String>, description: impl Into<String>, parameters: Value) -> Self {
+    pub fn function(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+    ) -> Self {
         Self {
             kind: function_type(),
             function: FunctionDefinition {
@@ -156,7 +160,10 @@ mod tests {
             (ToolChoice::Auto, r#""auto""#),
             (ToolChoice::None, r#""none""#),
             (ToolChoice::Required, r#""required""#),
-            (ToolChoice::Function("f".into()), r#"{"function":{"name":"f"},"type":"function"}"#),
+            (
+                ToolChoice::Function("f".into()),
+                r#"{"function":{"name":"f"},"type":"function"}"#,
+            ),
         ] {
             assert_eq!(serde_json::to_string(&choice).unwrap(), text);
             assert_eq!(serde_json::from_str::<ToolChoice>(text).unwrap(), choice);
@@ -170,8 +177,14 @@ mod tests {
             serde_json::to_value(&format).unwrap(),
             json!({"type": "json_schema", "json_schema": {"name": "city", "schema": {"type": "object"}, "strict": true}})
         );
-        assert_eq!(serde_json::to_value(ResponseFormat::JsonObject).unwrap(), json!({"type": "json_object"}));
+        assert_eq!(
+            serde_json::to_value(ResponseFormat::JsonObject).unwrap(),
+            json!({"type": "json_object"})
+        );
         let lark = json!({"type": "lark_grammar", "larkGrammar": "start: x"});
-        assert_eq!(serde_json::from_value::<ResponseFormat>(lark.clone()).unwrap(), ResponseFormat::Other(lark));
+        assert_eq!(
+            serde_json::from_value::<ResponseFormat>(lark.clone()).unwrap(),
+            ResponseFormat::Other(lark)
+        );
     }
 }

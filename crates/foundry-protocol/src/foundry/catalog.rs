@@ -27,7 +27,11 @@ pub struct ModelInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The version, as text.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub version: Option<String>,
     /// Where the model comes from (`AzureFoundry`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,17 +89,24 @@ pub struct ModelInfo {
 impl ModelInfo {
     /// The id to load and to send as `model`: `id` when present, else `name`.
     pub fn model_id(&self) -> &str {
-        self.id.as_deref().filter(|id| !id.is_empty()).unwrap_or(&self.name)
+        self.id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .unwrap_or(&self.name)
     }
 
     /// The device type (`CPU`, `GPU`, `NPU`, ...), if known.
     pub fn device_type(&self) -> Option<&str> {
-        self.runtime.as_ref().and_then(|runtime| runtime.device_type.as_deref())
+        self.runtime
+            .as_ref()
+            .and_then(|runtime| runtime.device_type.as_deref())
     }
 
     /// The execution provider (`CPUExecutionProvider`, ...), if known.
     pub fn execution_provider(&self) -> Option<&str> {
-        self.runtime.as_ref().and_then(|runtime| runtime.execution_provider.as_deref())
+        self.runtime
+            .as_ref()
+            .and_then(|runtime| runtime.execution_provider.as_deref())
     }
 
     /// Whether `name` names this variant: its alias (any case), its id, or its id without version.
@@ -103,7 +114,9 @@ impl ModelInfo {
         let id = self.model_id();
         self.alias.eq_ignore_ascii_case(name)
             || id.eq_ignore_ascii_case(name)
-            || id.split_once(':').is_some_and(|(bare, _)| bare.eq_ignore_ascii_case(name))
+            || id
+                .split_once(':')
+                .is_some_and(|(bare, _)| bare.eq_ignore_ascii_case(name))
     }
 }
 
@@ -150,7 +163,11 @@ pub fn parse_catalog(body: &[u8]) -> Result<Vec<ModelInfo>, DecodeError> {
         Wire::Bare(models) | Wire::Wrapped { models } => models,
     };
     for model in &mut models {
-        if model.prompt_template.as_ref().is_some_and(|t| *t == PromptTemplate::default()) {
+        if model
+            .prompt_template
+            .as_ref()
+            .is_some_and(|t| *t == PromptTemplate::default())
+        {
             model.prompt_template = None;
         }
     }

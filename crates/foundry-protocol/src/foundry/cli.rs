@@ -38,7 +38,9 @@ pub fn parse_service_status_text(text: &str) -> CliServiceStatus {
 fn find_url(text: &str) -> Option<String> {
     let start = text.find("http://").or_else(|| text.find("https://"))?;
     let rest = &text[start..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == ',' || c == '!' || c == '"').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ',' || c == '!' || c == '"')
+        .unwrap_or(rest.len());
     let url = rest[..end].trim_end_matches('.');
     let url = url.strip_suffix("/openai/status").unwrap_or(url);
     Some(url.trim_end_matches('/').to_owned())
@@ -86,7 +88,10 @@ impl CliServerStatus {
 
     /// The first URL without its trailing `/`, when the server runs.
     pub fn endpoint(&self) -> Option<String> {
-        self.web_urls.first().filter(|_| self.running).map(|url| url.trim_end_matches('/').to_owned())
+        self.web_urls
+            .first()
+            .filter(|_| self.running)
+            .map(|url| url.trim_end_matches('/').to_owned())
     }
 }
 
@@ -96,7 +101,9 @@ mod tests {
 
     #[test]
     fn url_and_pid_are_found_in_any_sentence() {
-        let status = parse_service_status_text("🟢 Service is Started on http://127.0.0.1:64646/, PID 17000!");
+        let status = parse_service_status_text(
+            "🟢 Service is Started on http://127.0.0.1:64646/, PID 17000!",
+        );
         assert_eq!(status.endpoint.as_deref(), Some("http://127.0.0.1:64646"));
         assert_eq!(status.pid, Some(17000));
         assert!(status.running);

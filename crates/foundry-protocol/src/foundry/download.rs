@@ -49,8 +49,15 @@ pub struct DownloadModel {
 impl DownloadRequest {
     /// The request for a catalog entry. The SDKs append `Local` to the `AzureFoundry` provider.
     pub fn for_model(model: &ModelInfo) -> Self {
-        let provider = model.provider_type.clone().unwrap_or_else(|| "AzureFoundry".to_owned());
-        let provider_type = if provider == "AzureFoundry" { format!("{provider}Local") } else { provider };
+        let provider = model
+            .provider_type
+            .clone()
+            .unwrap_or_else(|| "AzureFoundry".to_owned());
+        let provider_type = if provider == "AzureFoundry" {
+            format!("{provider}Local")
+        } else {
+            provider
+        };
         Self {
             model: DownloadModel {
                 name: model.model_id().to_owned(),
@@ -145,7 +152,9 @@ impl DownloadProgressParser {
             } else {
                 self.line.push(byte);
                 if self.line.len() + self.result.len() > MAX_DOWNLOAD_LINE {
-                    return Err(DownloadParseError::LineTooLong { limit: MAX_DOWNLOAD_LINE });
+                    return Err(DownloadParseError::LineTooLong {
+                        limit: MAX_DOWNLOAD_LINE,
+                    });
                 }
             }
         }
@@ -195,7 +204,10 @@ impl DownloadProgressParser {
 /// Reads one progress line; `[DONE]` markers and unknown lines give `None`.
 pub fn parse_progress_line(line: &str) -> Option<DownloadProgress> {
     let line = line.trim();
-    if let Some(tuple) = line.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) {
+    if let Some(tuple) = line
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
         let (file, fraction) = tuple.rsplit_once(',')?;
         let fraction: f64 = fraction.trim().parse().ok()?;
         let file = file.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -212,7 +224,10 @@ pub fn parse_progress_line(line: &str) -> Option<DownloadProgress> {
         .last()
         .map_or(percent_at, |(i, _)| i);
     let percent: f64 = line[number_start..percent_at].parse().ok()?;
-    let file = line[percent_at + 1..].trim().strip_prefix("Downloading").map(str::trim);
+    let file = line[percent_at + 1..]
+        .trim()
+        .strip_prefix("Downloading")
+        .map(str::trim);
     Some(DownloadProgress {
         percent: clamp_percent(percent)?,
         file: file.filter(|f| !f.is_empty()).map(str::to_owned),
@@ -230,9 +245,15 @@ mod tests {
     #[test]
     fn reads_both_line_forms() {
         let sdk = parse_progress_line("Total 45.67% Downloading model.onnx.data").unwrap();
-        assert_eq!((sdk.percent, sdk.file.as_deref()), (45.67, Some("model.onnx.data")));
+        assert_eq!(
+            (sdk.percent, sdk.file.as_deref()),
+            (45.67, Some("model.onnx.data"))
+        );
         let docs = parse_progress_line(r#"("genai_config.json", 0.01)"#).unwrap();
-        assert_eq!((docs.percent, docs.file.as_deref()), (1.0, Some("genai_config.json")));
+        assert_eq!(
+            (docs.percent, docs.file.as_deref()),
+            (1.0, Some("genai_config.json"))
+        );
         assert_eq!(parse_progress_line(r#"("", 1)"#).unwrap().file, None);
         assert_eq!(parse_progress_line("[DONE] All Completed!"), None);
         assert_eq!(parse_progress_line("Total NaN% x"), None);
@@ -241,17 +262,32 @@ mod tests {
     #[test]
     fn a_result_split_across_feeds_and_lines_is_read() {
         let mut parser = DownloadProgressParser::new();
-        assert!(parser.feed(b"Total 10.00% Downloading a\n{\"Succ").unwrap().len() == 1);
+        assert!(
+            parser
+                .feed(b"Total 10.00% Downloading a\n{\"Succ")
+                .unwrap()
+                .len()
+                == 1
+        );
         assert!(parser.feed(b"ess\":\n true}").unwrap().is_empty());
         let last = parser.finish().unwrap();
-        assert!(matches!(last, Some(DownloadEvent::Finished(DownloadResult { success: true, .. }))));
+        assert!(matches!(
+            last,
+            Some(DownloadEvent::Finished(DownloadResult {
+                success: true,
+                ..
+            }))
+        ));
     }
 
     #[test]
     fn a_stream_without_result_is_an_error() {
         let mut parser = DownloadProgressParser::new();
         parser.feed(b"Total 10.00% Downloading a\n").unwrap();
-        assert!(matches!(parser.finish(), Err(DownloadParseError::MissingResult)));
+        assert!(matches!(
+            parser.finish(),
+            Err(DownloadParseError::MissingResult)
+        ));
     }
 
     #[test]

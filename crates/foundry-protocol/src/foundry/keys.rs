@@ -10,17 +10,23 @@ use serde_json::{Map, Value};
 use crate::decode_error::{DecodeError, from_json};
 
 /// Decodes `raw` into `T` after rewriting every object key (recursively) to snake_case.
-pub(crate) fn from_json_any_case<T: DeserializeOwned>(expected: &'static str, raw: &[u8]) -> Result<T, DecodeError> {
+pub(crate) fn from_json_any_case<T: DeserializeOwned>(
+    expected: &'static str,
+    raw: &[u8],
+) -> Result<T, DecodeError> {
     let value: Value = from_json(expected, raw)?;
-    serde_json::from_value(normalize(value)).map_err(|source| DecodeError::json(expected, raw, source))
+    serde_json::from_value(normalize(value))
+        .map_err(|source| DecodeError::json(expected, raw, source))
 }
 
 /// Rewrites every object key of `value` to snake_case.
 pub(crate) fn normalize(value: Value) -> Value {
     match value {
         Value::Object(map) => {
-            let normalized: Map<String, Value> =
-                map.into_iter().map(|(key, value)| (snake_case(&key), normalize(value))).collect();
+            let normalized: Map<String, Value> = map
+                .into_iter()
+                .map(|(key, value)| (snake_case(&key), normalize(value)))
+                .collect();
             Value::Object(normalized)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
@@ -80,7 +86,12 @@ mod tests {
 
     #[test]
     fn nested_keys_are_rewritten() {
-        let value = normalize(serde_json::json!({"Runtime": {"DeviceType": "CPU"}, "Items": [{"ErrorMessage": null}]}));
-        assert_eq!(value, serde_json::json!({"runtime": {"device_type": "CPU"}, "items": [{"error_message": null}]}));
+        let value = normalize(
+            serde_json::json!({"Runtime": {"DeviceType": "CPU"}, "Items": [{"ErrorMessage": null}]}),
+        );
+        assert_eq!(
+            value,
+            serde_json::json!({"runtime": {"device_type": "CPU"}, "items": [{"error_message": null}]})
+        );
     }
 }

@@ -44,7 +44,9 @@ impl ServiceStatus {
 
     /// The model directory, whichever key carried it.
     pub fn model_directory(&self) -> Option<&str> {
-        self.model_cache_path.as_deref().or(self.model_dir_path.as_deref())
+        self.model_cache_path
+            .as_deref()
+            .or(self.model_dir_path.as_deref())
     }
 
     /// Which Core answered a `/status`: the key that names the model directory tells them apart.

@@ -98,7 +98,8 @@ impl SseDecoder {
             }
             self.position = line_end;
         }
-        self.dispatch().map(|result| result.map_err(|error| self.fail(error)))
+        self.dispatch()
+            .map(|result| result.map_err(|error| self.fail(error)))
     }
 
     /// Bytes received but not yet part of a complete line.
@@ -138,7 +139,9 @@ impl SseDecoder {
             let rest = &self.buffer[self.position..];
             let Some(offset) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
                 if rest.len() + self.pending.data.len() > self.max_event_size {
-                    return Some(Err(self.fail(SseError::EventTooLarge { limit: self.max_event_size })));
+                    return Some(Err(self.fail(SseError::EventTooLarge {
+                        limit: self.max_event_size,
+                    })));
                 }
                 return None;
             };
@@ -172,7 +175,9 @@ impl SseDecoder {
             b"data" => {
                 let pending = &mut self.pending;
                 if pending.data.len() + value.len() + 1 > self.max_event_size {
-                    return Err(SseError::EventTooLarge { limit: self.max_event_size });
+                    return Err(SseError::EventTooLarge {
+                        limit: self.max_event_size,
+                    });
                 }
                 if pending.has_data {
                     pending.data.push(b'\n');

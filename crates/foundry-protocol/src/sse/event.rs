@@ -17,7 +17,10 @@ pub struct SseEvent {
 impl SseEvent {
     /// An event with only data.
     pub fn data(data: impl Into<String>) -> Self {
-        Self { data: data.into(), ..Self::default() }
+        Self {
+            data: data.into(),
+            ..Self::default()
+        }
     }
 
     /// Whether this is the OpenAI end-of-stream marker `[DONE]`.

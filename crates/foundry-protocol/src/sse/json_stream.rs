@@ -67,14 +67,24 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
 
     /// A decoder over a configured SSE decoder (for another size bound).
     pub fn with_sse(expected: &'static str, sse: SseDecoder) -> Self {
-        Self { sse, done: false, expected, _item: PhantomData }
+        Self {
+            sse,
+            done: false,
+            expected,
+            _item: PhantomData,
+        }
     }
 
     /// Adds bytes and returns the typed events they complete.
-    pub fn feed<'a>(&'a mut self, bytes: &[u8]) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
+    pub fn feed<'a>(
+        &'a mut self,
+        bytes: &[u8],
+    ) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
         let done = &mut self.done;
         let expected = self.expected;
-        self.sse.feed(bytes).filter_map(move |event| typed(event, done, expected))
+        self.sse
+            .feed(bytes)
+            .filter_map(move |event| typed(event, done, expected))
     }
 
     /// Ends the stream, returning a last event that had no closing blank line.
@@ -106,7 +116,9 @@ fn typed<T: DeserializeOwned>(
         return Some(Ok(StreamEvent::Done));
     }
     if event.event.as_deref() == Some("error") {
-        return Some(Err(StreamError::Api(ApiError::from_body(event.data.as_bytes()))));
+        return Some(Err(StreamError::Api(ApiError::from_body(
+            event.data.as_bytes(),
+        ))));
     }
     if event.data.trim().is_empty() {
         return None;
@@ -133,7 +145,10 @@ fn error_member(data: &str) -> Option<ApiError> {
         return None;
     }
     let probe: Probe = serde_json::from_str(data).ok()?;
-    probe.error.filter(|error| !error.is_null()).map(|error| ApiError::from_value(&error))
+    probe
+        .error
+        .filter(|error| !error.is_null())
+        .map(|error| ApiError::from_value(&error))
 }
 
 #[cfg(test)]
@@ -149,7 +164,8 @@ mod tests {
 
     #[test]
     fn error_events_become_api_errors() {
-        let events = decode(b"data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
+        let events =
+            decode(b"data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
         assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "boom"));
         let events = decode(b"event: error\ndata: overloaded\n\n");
         assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "overloaded"));

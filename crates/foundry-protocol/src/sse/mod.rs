@@ -6,4 +6,6 @@ mod json_stream;
 
 pub use decoder::{DEFAULT_MAX_EVENT_SIZE, Events, SseDecoder};
 pub use event::{SseError, SseEvent};
-pub use json_stream::{ChatStreamDecoder, CompletionStreamDecoder, JsonStreamDecoder, StreamError, StreamEvent};
+pub use json_stream::{
+    ChatStreamDecoder, CompletionStreamDecoder, JsonStreamDecoder, StreamError, StreamEvent,
+};

@@ -22,9 +22,17 @@ impl Exchange {
     /// Parses one recording.
     pub fn parse(raw: &[u8]) -> Exchange {
         let response_marker = find(raw, b"\n<<< RESPONSE").expect("response marker");
-        let request = &raw[raw.iter().position(|&b| b == b'\n').expect("request marker line") + 1..response_marker];
+        let request = &raw[raw
+            .iter()
+            .position(|&b| b == b'\n')
+            .expect("request marker line")
+            + 1..response_marker];
         let response = &raw[response_marker + 1..];
-        let response = &response[response.iter().position(|&b| b == b'\n').expect("marker line") + 1..];
+        let response = &response[response
+            .iter()
+            .position(|&b| b == b'\n')
+            .expect("marker line")
+            + 1..];
 
         let (request_head, request_body) = split_head(request);
         let mut request_lines = request_head.lines();
@@ -42,8 +50,14 @@ impl Exchange {
             .and_then(|code| code.parse().ok())
             .expect("status code");
         let headers: Vec<(String, String)> = response_lines.filter_map(header).collect();
-        let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-        let (body, body_complete) = if chunked { dechunk(raw_body) } else { (raw_body.to_vec(), true) };
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+        let (body, body_complete) = if chunked {
+            dechunk(raw_body)
+        } else {
+            (raw_body.to_vec(), true)
+        };
         Exchange {
             method,
             path,
@@ -58,7 +72,11 @@ impl Exchange {
 
     /// Every value of a response header, in order (duplicates kept).
     pub fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// Whether the request asked for a stream.
@@ -71,12 +89,17 @@ impl Exchange {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn split_head(message: &[u8]) -> (String, &[u8]) {
     match find(message, b"\r\n\r\n") {
-        Some(end) => (String::from_utf8_lossy(&message[..end]).into_owned(), &message[end + 4..]),
+        Some(end) => (
+            String::from_utf8_lossy(&message[..end]).into_owned(),
+            &message[end + 4..],
+        ),
         None => (String::from_utf8_lossy(message).into_owned(), &[][..]),
     }
 }
@@ -90,9 +113,13 @@ fn header(line: &str) -> Option<(String, String)> {
 fn dechunk(mut raw: &[u8]) -> (Vec<u8>, bool) {
     let mut body = Vec::new();
     loop {
-        let Some(line_end) = find(raw, b"\r\n") else { return (body, false) };
+        let Some(line_end) = find(raw, b"\r\n") else {
+            return (body, false);
+        };
         let size_text = String::from_utf8_lossy(&raw[..line_end]);
-        let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else { return (body, false) };
+        let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else {
+            return (body, false);
+        };
         raw = &raw[line_end + 2..];
         if size == 0 {
             return (body, true);

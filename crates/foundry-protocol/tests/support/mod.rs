@@ -23,7 +23,13 @@ pub fn fixture(relative: &str) -> Vec<u8> {
 pub fn fixture_files(folder: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join(folder))
         .expect("fixture folder exists")
-        .map(|entry| entry.expect("readable entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name != "README.md")
         .collect();
     names.sort();
@@ -42,7 +48,11 @@ pub struct DecodedStream {
 pub fn decode_chat_stream(body: &[u8], piece: usize) -> DecodedStream {
     let mut decoder = ChatStreamDecoder::default();
     let mut out = DecodedStream::default();
-    let pieces: Vec<&[u8]> = if piece == 0 { vec![body] } else { body.chunks(piece).collect() };
+    let pieces: Vec<&[u8]> = if piece == 0 {
+        vec![body]
+    } else {
+        body.chunks(piece).collect()
+    };
     let mut events = Vec::new();
     for part in pieces {
         events.extend(decoder.feed(part));
