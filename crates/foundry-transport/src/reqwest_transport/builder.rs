@@ -1,0 +1,163 @@
+//! The builder of `ReqwestTransport`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+
+use super::{DEFAULT_TIMEOUTS, Description, ReqwestTransport, USER_AGENT};
+use crate::request::mark_credentials_sensitive;
+use crate::url::redact_userinfo;
+use crate::{ErrorKind, Timeouts, TransportError};
+
+/// Configures a [`ReqwestTransport`]; see [`ReqwestTransport::builder`].
+///
+/// `Debug` shows whether an API key is set, never the key.
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ReqwestTransportBuilder {
+    base_url: Option<String>,
+    api_key: Option<String>,
+    timeouts: Option<Timeouts>,
+    headers: HeaderMap,
+}
+
+impl ReqwestTransportBuilder {
+    pub(super) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The URL relative request targets are appended to, e.g. `http://127.0.0.1:5272`
+    /// or `http://127.0.0.1:8080/v1`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Sends `Authorization: Bearer <key>` with every request (unless the request sets
+    /// its own `Authorization`). The key is kept out of every `Debug` output.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Time allowed to open a connection (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts = Some(self.current().with_connect(timeout));
+        self
+    }
+
+    /// Time allowed from sending a request to its response headers (default 60 s).
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts = Some(self.current().with_first_byte(timeout));
+        self
+    }
+
+    /// Longest gap allowed between two body chunks (default 30 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts = Some(self.current().with_idle(timeout));
+        self
+    }
+
+    /// Bound on a whole exchange, body included (default: none).
+    pub fn deadline(mut self, timeout: Duration) -> Self {
+        self.timeouts = Some(self.current().with_deadline(timeout));
+        self
+    }
+
+    /// Replaces all four timers at once; a timer left unset in `timeouts` is off.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// A header sent with every request unless the request sets it.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    fn current(&self) -> Timeouts {
+        self.timeouts.unwrap_or(DEFAULT_TIMEOUTS)
+    }
+
+    /// Builds the transport and its connection pool.
+    pub fn build(self) -> Result<ReqwestTransport, TransportError> {
+        let timeouts = self.current();
+        let base_url = self
+            .base_url
+            .as_deref()
+            .map(validate_base_url)
+            .transpose()?;
+        let mut headers = self.headers;
+        if let Some(key) = &self.api_key {
+            let value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| {
+                // The error would not show the key either, but say nothing of it at all.
+                TransportError::new(
+                    ErrorKind::InvalidInput,
+                    "the API key is not a valid header value",
+                )
+            })?;
+            headers.insert(AUTHORIZATION, value);
+        }
+        mark_credentials_sensitive(&mut headers);
+        let default_headers = headers.keys().cloned().collect();
+
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .tcp_nodelay(true)
+            // Retrying is a decision for the resilience decorators, which know whether
+            // the request is idempotent and what budget is left.
+            .retry(reqwest::retry::never());
+        if let Some(connect) = timeouts.connect() {
+            builder = builder.connect_timeout(connect);
+        }
+        let client = builder.build().map_err(|err| {
+            TransportError::new(ErrorKind::Other, "could not build the HTTP client")
+                .with_source(err)
+        })?;
+        Ok(ReqwestTransport {
+            client,
+            base_url,
+            timeouts,
+            described: Arc::new(Description {
+                api_key: self.api_key.as_ref().map(|_| "<redacted>"),
+                default_headers,
+                from_client: false,
+            }),
+        })
+    }
+}
+
+/// Checks that `base_url` is an absolute `http` or `https` URL without query or
+/// fragment, and returns it without trailing slashes.
+pub(super) fn validate_base_url(base_url: &str) -> Result<Arc<str>, TransportError> {
+    let invalid = |why: &str| {
+        TransportError::new(
+            ErrorKind::InvalidInput,
+            format!("invalid base URL {:?}: {why}", redact_userinfo(base_url)),
+        )
+    };
+    let parsed =
+        reqwest::Url::parse(base_url).map_err(|err| invalid("not a URL").with_source(err))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("a base URL takes no query or fragment"));
+    }
+    Ok(Arc::from(base_url.trim_end_matches('/')))
+}
+
+impl fmt::Debug for ReqwestTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestTransportBuilder")
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeouts", &self.current())
+            .field("default_headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}

@@ -1,0 +1,184 @@
+//! The first-byte, idle and deadline timers, on tokio's clock.
+//!
+//! They live here rather than in the HTTP client because its "timeout" bounds the whole
+//! exchange, body included, which would kill a healthy long stream; and because the
+//! mock transport runs the very same timers, so tests see the production behaviour.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::Method;
+use tokio::time::{Instant, Sleep, sleep_until};
+
+use crate::url::redact_userinfo;
+use crate::{TimeoutKind, Timeouts, TransportError};
+
+/// `start + after`, or `None` when unset or too far away to represent.
+pub(crate) fn instant_after(start: Instant, after: Option<Duration>) -> Option<Instant> {
+    after.and_then(|after| start.checked_add(after))
+}
+
+/// Runs `exchange` (everything up to the response headers) under the first-byte timer
+/// and the overall deadline, whichever comes first.
+pub(crate) async fn until_headers<T>(
+    exchange: impl Future<Output = Result<T, TransportError>>,
+    start: Instant,
+    timeouts: &Timeouts,
+    context: impl FnOnce() -> String,
+) -> Result<T, TransportError> {
+    let first_byte = instant_after(start, timeouts.first_byte());
+    let deadline = instant_after(start, timeouts.deadline());
+    let (at, which) = match (first_byte, deadline) {
+        (None, None) => return exchange.await,
+        (Some(first_byte), Some(deadline)) if deadline < first_byte => {
+            (deadline, TimeoutKind::Deadline)
+        }
+        (Some(first_byte), _) => (first_byte, TimeoutKind::FirstByte),
+        (None, Some(deadline)) => (deadline, TimeoutKind::Deadline),
+    };
+    match tokio::time::timeout_at(at, exchange).await {
+        Ok(result) => result,
+        Err(_elapsed) => Err(TransportError::timeout(which, context())),
+    }
+}
+
+/// Method and URL of an exchange, turned into an error message only when one is needed.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+}
+
+impl Exchange {
+    /// `"METHOD url"`, the context message of this exchange's errors.
+    pub(crate) fn describe(&self) -> String {
+        format!("{} {}", self.method, redact_userinfo(&self.url))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A body stream under the idle timer (restarted by every chunk) and the overall
+    /// deadline.
+    ///
+    /// Timers are registered only once the body actually has to wait, so a small body
+    /// that arrives with the headers never touches tokio's timer wheel; and a chunk only
+    /// notes the time, the idle timer being re-armed lazily when it fires.
+    pub(crate) struct TimedBody<S> {
+        #[pin]
+        inner: S,
+        // `Some` exactly when there is an idle limit.
+        idle: Option<Duration>,
+        last_chunk: Option<Instant>,
+        #[pin]
+        idle_timer: Option<Sleep>,
+        deadline: Option<Instant>,
+        #[pin]
+        deadline_timer: Option<Sleep>,
+        exchange: Exchange,
+        done: bool,
+    }
+}
+
+impl<S> TimedBody<S> {
+    /// Wraps `inner`; the idle timer starts now, the deadline is absolute.
+    pub(crate) fn new(
+        inner: S,
+        idle: Option<Duration>,
+        deadline: Option<Instant>,
+        exchange: Exchange,
+    ) -> Self {
+        Self {
+            inner,
+            idle,
+            last_chunk: idle.map(|_| Instant::now()),
+            idle_timer: None,
+            deadline,
+            deadline_timer: None,
+            exchange,
+            done: false,
+        }
+    }
+}
+
+impl<S> Stream for TimedBody<S>
+where
+    S: Stream<Item = Result<Bytes, TransportError>>,
+{
+    type Item = Result<Bytes, TransportError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        match this.inner.poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                if this.last_chunk.is_some() {
+                    *this.last_chunk = Some(Instant::now());
+                }
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            Poll::Ready(Some(Err(err))) => {
+                *this.done = true;
+                // Inner streams need not know the exchange; name it here.
+                let err = if err.message().is_empty() {
+                    err.with_message(this.exchange.describe())
+                } else {
+                    err
+                };
+                return Poll::Ready(Some(Err(err)));
+            }
+            Poll::Ready(None) => {
+                *this.done = true;
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+
+        if let Some(at) = *this.deadline {
+            if this.deadline_timer.is_none() {
+                this.deadline_timer.set(Some(sleep_until(at)));
+            }
+            if let Some(timer) = this.deadline_timer.as_pin_mut()
+                && timer.poll(cx).is_ready()
+            {
+                *this.done = true;
+                let message = this.exchange.describe();
+                return Poll::Ready(Some(Err(TransportError::timeout(
+                    TimeoutKind::Deadline,
+                    message,
+                ))));
+            }
+        }
+
+        let (Some(idle), Some(last_chunk)) = (*this.idle, *this.last_chunk) else {
+            return Poll::Pending;
+        };
+        // `None` when too far away to represent: no idle limit in practice.
+        let Some(due) = last_chunk.checked_add(idle) else {
+            return Poll::Pending;
+        };
+        if this.idle_timer.is_none() {
+            this.idle_timer.set(Some(sleep_until(due)));
+        }
+        if let Some(mut timer) = this.idle_timer.as_pin_mut() {
+            while timer.as_mut().poll(cx).is_ready() {
+                if due <= timer.deadline() {
+                    *this.done = true;
+                    let message = this.exchange.describe();
+                    return Poll::Ready(Some(Err(TransportError::timeout(
+                        TimeoutKind::Idle,
+                        message,
+                    ))));
+                }
+                // A chunk came since the timer was armed: wait out the rest of the gap.
+                timer.as_mut().reset(due);
+            }
+        }
+        Poll::Pending
+    }
+}
