@@ -1,0 +1,180 @@
+//! The concurrency limit (bulkhead): at most N requests in flight to one endpoint, a bounded
+//! queue for the rest, and a typed rejection beyond it.
+//!
+//! Foundry Local decodes one request at a time; flooding it only builds a queue inside the server
+//! where no deadline or cancellation reaches. The queue here is visible, bounded and cancellable.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use foundry_transport::{
+    Body, BodyStream, SharedTransport, Transport, TransportError, TransportRequest,
+    TransportResponse,
+};
+use futures_core::Stream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::clock::Clock;
+use crate::rejection::Rejection;
+
+/// The settings of a [`ConcurrencyLimit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitConfig {
+    /// Requests in flight at once (a streamed response counts until its body ends or is dropped).
+    pub max_in_flight: usize,
+    /// Requests that may wait for a slot; more are rejected at once.
+    pub max_queue: usize,
+    /// The longest wait in the queue, if bounded.
+    pub max_wait: Option<Duration>,
+}
+
+impl LimitConfig {
+    /// `max_in_flight` slots and a queue of `max_queue`, with no wait bound.
+    pub fn new(max_in_flight: usize, max_queue: usize) -> Self {
+        Self {
+            max_in_flight: max_in_flight.max(1),
+            max_queue,
+            max_wait: None,
+        }
+    }
+
+    /// The Foundry Local default: 4 in flight, a queue of 1,024.
+    pub fn foundry() -> Self {
+        Self::new(4, 1024)
+    }
+}
+
+/// A shared in-flight limit with a bounded wait queue.
+#[derive(Debug)]
+pub struct ConcurrencyLimit {
+    config: LimitConfig,
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    clock: Arc<dyn Clock>,
+}
+
+impl ConcurrencyLimit {
+    /// A limit with these settings.
+    pub fn new(config: LimitConfig, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(config.max_in_flight)),
+            config,
+            waiting: AtomicUsize::new(0),
+            clock,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> LimitConfig {
+        self.config
+    }
+
+    /// Requests holding a slot now.
+    pub fn in_flight(&self) -> usize {
+        self.config.max_in_flight - self.slots.available_permits()
+    }
+
+    /// Requests waiting for a slot now.
+    pub fn queued(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Waits for a slot, or refuses when the queue is full or the wait too long.
+    pub async fn acquire(&self) -> Result<OwnedSemaphorePermit, Rejection> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let queue = self.config.max_queue;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= queue {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Rejection::QueueFull {
+                limit: self.config.max_in_flight,
+                queue,
+            });
+        }
+        let _leave_queue = LeaveQueue(&self.waiting);
+        let wait = self.slots.clone().acquire_owned();
+        let permit = match self.config.max_wait {
+            None => wait.await,
+            Some(max_wait) => tokio::select! {
+                permit = wait => permit,
+                () = self.clock.sleep(max_wait) => return Err(Rejection::QueueTimeout { waited: max_wait }),
+            },
+        };
+        // The semaphore is never closed, so acquiring cannot fail; map it anyway rather than panic.
+        permit.map_err(|_| Rejection::QueueFull {
+            limit: self.config.max_in_flight,
+            queue,
+        })
+    }
+}
+
+/// Leaves the queue count when the wait ends, also when the caller gives up (drops the future).
+struct LeaveQueue<'a>(&'a AtomicUsize);
+
+impl Drop for LeaveQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Applies a [`ConcurrencyLimit`] to every request; the slot is held until the response body
+/// has been read to its end, failed, or been dropped.
+#[derive(Debug, Clone)]
+pub struct LimitTransport {
+    inner: SharedTransport,
+    limit: Arc<ConcurrencyLimit>,
+}
+
+impl LimitTransport {
+    /// Limits `inner` with `limit`.
+    pub fn new(inner: SharedTransport, limit: Arc<ConcurrencyLimit>) -> Self {
+        Self { inner, limit }
+    }
+
+    /// The limit (for its counters).
+    pub fn limit(&self) -> &Arc<ConcurrencyLimit> {
+        &self.limit
+    }
+}
+
+#[async_trait]
+impl Transport for LimitTransport {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        let permit = self.limit.acquire().await.map_err(Rejection::into_error)?;
+        let response = self.inner.send(request).await?;
+        let (status, headers, body) = response.into_parts();
+        let guarded = SlotHeldBody {
+            body: body.into_stream(),
+            permit: Some(permit),
+        };
+        Ok(TransportResponse::new(
+            status,
+            headers,
+            Body::from_stream(guarded),
+        ))
+    }
+}
+
+/// A body that gives its slot back as soon as it ends.
+struct SlotHeldBody {
+    body: BodyStream,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Stream for SlotHeldBody {
+    type Item = Result<Bytes, TransportError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let poll = Pin::new(&mut self.body).poll_next(cx);
+        if matches!(poll, Poll::Ready(None | Some(Err(_)))) {
+            self.permit = None;
+        }
+        poll
+    }
+}

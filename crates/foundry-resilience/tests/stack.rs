@@ -1,0 +1,82 @@
+//! The composed stack: the layers work together in the documented order.
+
+use std::time::Duration;
+
+use foundry_resilience::{
+    BreakerConfig, CircuitState, LimitConfig, ResilienceBuilder, RetryPolicy, rejection_of,
+};
+use foundry_transport::mock::{MockResponse, MockTransport};
+use foundry_transport::{ErrorKind, SharedTransport, Transport, TransportRequest};
+
+#[tokio::test(start_paused = true)]
+async fn retries_stop_when_the_breaker_opens_and_rejections_are_not_retried() {
+    let mock = MockTransport::new();
+    for _ in 0..20 {
+        mock.push(ErrorKind::Connect);
+    }
+    let stack = ResilienceBuilder::new()
+        .retry(RetryPolicy::with_max_retries(10))
+        .breaker(BreakerConfig {
+            consecutive_failures: 3,
+            ..BreakerConfig::default()
+        })
+        .seed(7)
+        .build(SharedTransport::new(mock.clone()));
+    let error = stack
+        .transport
+        .send(TransportRequest::get("/v1/models"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Rejected,
+        "the fourth attempt met the open breaker"
+    );
+    assert!(rejection_of(&error).is_some());
+    assert_eq!(mock.requests().len(), 3);
+    assert_eq!(stack.breaker.as_ref().unwrap().state(), CircuitState::Open);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_keeps_its_slot_across_its_retries() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(503).header("retry-after", "1"));
+    mock.push(MockResponse::json("{}"));
+    mock.push(MockResponse::json("{}"));
+    let stack = ResilienceBuilder::new()
+        .limit(LimitConfig::new(1, 4))
+        .seed(7)
+        .build(SharedTransport::new(mock.clone()));
+    let first = {
+        let transport = stack.transport.clone();
+        tokio::spawn(async move {
+            transport
+                .send(TransportRequest::get("/a"))
+                .await
+                .map(|r| r.status())
+        })
+    };
+    tokio::task::yield_now().await;
+    let second = {
+        let transport = stack.transport.clone();
+        tokio::spawn(async move {
+            transport
+                .send(TransportRequest::get("/b"))
+                .await
+                .map(|r| r.status())
+        })
+    };
+    tokio::time::advance(Duration::from_millis(1500)).await;
+    assert_eq!(first.await.unwrap().unwrap(), 200);
+    assert_eq!(second.await.unwrap().unwrap(), 200);
+    let paths: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.path().into_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/a", "/a", "/b"],
+        "the retry of /a went before /b, which waited for the slot"
+    );
+}
