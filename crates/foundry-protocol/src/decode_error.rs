@@ -49,6 +49,15 @@ impl std::error::Error for DecodeError {
     }
 }
 
+/// Decodes JSON into any type, wrapping a failure with what was expected (e.g. `"model list"`)
+/// and an excerpt of the input.
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    expected: &'static str,
+    raw: &[u8],
+) -> Result<T, DecodeError> {
+    from_json(expected, raw)
+}
+
 /// Decodes JSON, wrapping a failure with what was expected and an excerpt of the input.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     expected: &'static str,

@@ -58,7 +58,7 @@ pub use chat::{
     ToolCall, ToolCallDelta, ToolChoice,
 };
 pub use completions::{CompletionChoice, CompletionRequest, CompletionResponse, Prompt};
-pub use decode_error::DecodeError;
+pub use decode_error::{DecodeError, decode_json};
 pub use embeddings::{
     Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse, EncodingFormat,
 };

@@ -49,6 +49,16 @@ pub struct IncompleteStream {
     pub partial: Box<ChatResponse>,
 }
 
+impl IncompleteStream {
+    /// An incomplete stream after `chunks` chunks, with the answer as far as it got.
+    pub fn new(chunks: usize, partial: ChatResponse) -> Self {
+        Self {
+            chunks,
+            partial: Box::new(partial),
+        }
+    }
+}
+
 impl ChatAccumulator {
     /// An accumulator for a request that asked for one choice.
     pub fn new() -> Self {

@@ -1,0 +1,218 @@
+//! The client handle: cheap to clone, shared by every task of a program.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use foundry_resilience::{
+    CircuitBreaker, ConcurrencyLimit, LimitConfig, ResilienceBuilder, Resilient, RetryPolicy,
+};
+use foundry_transport::http::StatusCode;
+use foundry_transport::{SharedTransport, Transport, TransportRequest, TransportResponse};
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+
+use crate::builder::ClientBuilder;
+use crate::config::Config;
+use crate::error::Error;
+use crate::models::ModelDirectory;
+use crate::server::{ServerInfo, ServerKind, detect};
+
+/// The largest error body kept: enough for any real message, bounded against hostile servers.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// A client of one local model server: Foundry Local (any generation), llama.cpp, or any
+/// OpenAI-compatible server.
+///
+/// `Clone + Send + Sync`; clones share the connection pool, the circuit breaker, the concurrency
+/// limit and what the client learned about the server (its kind, model ids).
+#[derive(Debug, Clone)]
+pub struct FoundryClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    settings: ClientSettings,
+    stack: OnceCell<Stack>,
+    models: ModelDirectory,
+}
+
+/// Everything the builder decided.
+#[derive(Debug)]
+pub(crate) struct ClientSettings {
+    pub(crate) endpoint: String,
+    pub(crate) raw: SharedTransport,
+    pub(crate) server_kind: Option<ServerKind>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) breaker: Option<foundry_resilience::BreakerConfig>,
+    pub(crate) concurrency: Option<LimitConfig>,
+    pub(crate) load_on_demand: bool,
+    pub(crate) max_body: usize,
+    pub(crate) catalog_ttl: std::time::Duration,
+}
+
+/// The server's kind and the resilience stack that suits it, set up on first use.
+#[derive(Debug)]
+pub(crate) struct Stack {
+    pub(crate) info: ServerInfo,
+    pub(crate) resilient: Resilient,
+}
+
+impl FoundryClient {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the `FOUNDRY_*` variables (see [`Config`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().config(Config::from_env()?).build()
+    }
+
+    pub(crate) fn from_settings(config: Config, settings: ClientSettings) -> Self {
+        let models = ModelDirectory::new(settings.catalog_ttl);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                settings,
+                stack: OnceCell::new(),
+                models,
+            }),
+        }
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The server's base URL.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.settings.endpoint
+    }
+
+    /// What kind of server answers, detected on first use (or as set on the builder).
+    pub async fn server(&self) -> Result<ServerInfo, Error> {
+        Ok(self.stack().await?.info.clone())
+    }
+
+    /// The circuit breaker guarding this server, once the server has been contacted.
+    pub fn breaker(&self) -> Option<CircuitBreaker> {
+        self.inner
+            .stack
+            .get()
+            .and_then(|stack| stack.resilient.breaker.clone())
+    }
+
+    /// The concurrency limit in front of this server, once the server has been contacted.
+    pub fn concurrency_limit(&self) -> Option<Arc<ConcurrencyLimit>> {
+        self.inner
+            .stack
+            .get()
+            .and_then(|stack| stack.resilient.limit.clone())
+    }
+
+    pub(crate) fn models(&self) -> &ModelDirectory {
+        &self.inner.models
+    }
+
+    pub(crate) fn settings(&self) -> &ClientSettings {
+        &self.inner.settings
+    }
+
+    /// The model to use: the request's, else the configured default.
+    pub(crate) fn model_or_default(&self, model: &str) -> String {
+        if model.is_empty() {
+            self.inner.config.model.clone()
+        } else {
+            model.to_owned()
+        }
+    }
+
+    /// The detected server and its stack; detection runs once (a failed detection is retried on
+    /// the next call).
+    pub(crate) async fn stack(&self) -> Result<&Stack, Error> {
+        self.inner
+            .stack
+            .get_or_try_init(|| async {
+                let settings = &self.inner.settings;
+                let info = match settings.server_kind {
+                    Some(kind) => ServerInfo::of_kind(kind),
+                    None => detect(&settings.raw).await.map_err(|e| Error::transport("detecting the server", e))?,
+                };
+                tracing::debug!(kind = %info.kind, endpoint = %settings.endpoint, "server detected");
+                let limit = settings.concurrency.unwrap_or_else(|| {
+                    let slots = info.slots.map(|n| n as usize);
+                    LimitConfig::new(slots.unwrap_or_else(|| info.kind.default_concurrency()), 1024)
+                });
+                let resilient = ResilienceBuilder::new()
+                    .retry(settings.retry.clone())
+                    .breaker(settings.breaker)
+                    .limit(limit)
+                    .build(settings.raw.clone());
+                Ok(Stack { info, resilient })
+            })
+            .await
+    }
+
+    /// Sends a request through the resilience stack; an error status becomes a typed error.
+    pub(crate) async fn execute(
+        &self,
+        request: TransportRequest,
+        what: &str,
+    ) -> Result<TransportResponse, Error> {
+        let stack = self.stack().await?;
+        let response = stack
+            .resilient
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| Error::transport(what, e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let (status, headers, body) = response.into_parts();
+        // A body that cannot be read still leaves the status to report.
+        let body = body
+            .bytes_limited(ERROR_BODY_LIMIT)
+            .await
+            .unwrap_or_default();
+        Err(Error::from_response(what, status, &headers, body))
+    }
+
+    /// Sends a request and reads its whole (bounded) body.
+    pub(crate) async fn execute_bytes(
+        &self,
+        request: TransportRequest,
+        what: &str,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        let response = self.execute(request, what).await?;
+        let status = response.status();
+        let body = response
+            .bytes_limited(self.inner.settings.max_body)
+            .await
+            .map_err(|e| Error::transport(what, e))?;
+        Ok((status, body))
+    }
+
+    /// Sends a request and decodes its JSON answer.
+    pub(crate) async fn execute_json<T: DeserializeOwned>(
+        &self,
+        request: TransportRequest,
+        what: &'static str,
+    ) -> Result<T, Error> {
+        let (_, body) = self.execute_bytes(request, what).await?;
+        foundry_protocol::decode_json(what, &body).map_err(|e| Error::decode(what, e))
+    }
+
+    /// A JSON POST of `body` to `path`. Inference has no side effects on the server, so it is
+    /// marked idempotent: it may be retried (as openai-python does) until its answer starts.
+    pub(crate) fn post_json(
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<TransportRequest, Error> {
+        let json = serde_json::to_vec(body).map_err(|e| Error::config("request body", e))?;
+        Ok(TransportRequest::post_json(path, json).idempotent(true))
+    }
+}

@@ -1,0 +1,110 @@
+//! Chat, legacy completions and embeddings, with load-on-demand for Foundry servers.
+
+use std::future::Future;
+
+use foundry_protocol::{
+    ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, EmbeddingsRequest,
+    EmbeddingsResponse,
+};
+
+use crate::client::FoundryClient;
+use crate::error::{Error, ErrorKind};
+use crate::routes;
+use crate::server::ServerKind;
+
+impl FoundryClient {
+    /// Sends a chat request and returns the whole answer.
+    ///
+    /// An empty `model` means the configured default. Aliases are translated to what the server
+    /// wants; a Foundry model that is not loaded is loaded once and the request sent again
+    /// (unless turned off with [`load_on_demand`](crate::ClientBuilder::load_on_demand)).
+    pub async fn chat(&self, mut request: ChatRequest) -> Result<ChatResponse, Error> {
+        request.stream = None;
+        request.stream_options = None;
+        let model = self.model_or_default(&request.model);
+        self.with_model(&model, |name| {
+            let mut request = request.clone();
+            request.model = name;
+            async move {
+                let body = Self::post_json(routes::CHAT, &request)?;
+                let (_, bytes) = self.execute_bytes(body, "chat completion").await?;
+                ChatResponse::from_slice(&bytes).map_err(|e| Error::decode("chat completion", e))
+            }
+        })
+        .await
+    }
+
+    /// Sends a legacy text-completion request.
+    pub async fn completions(
+        &self,
+        mut request: CompletionRequest,
+    ) -> Result<CompletionResponse, Error> {
+        request.stream = None;
+        let model = self.model_or_default(&request.model);
+        self.with_model(&model, |name| {
+            let mut request = request.clone();
+            request.model = name;
+            async move {
+                let body = Self::post_json(routes::COMPLETIONS, &request)?;
+                self.execute_json(body, "completion").await
+            }
+        })
+        .await
+    }
+
+    /// Embeds the input; vectors come back as floats.
+    pub async fn embeddings(
+        &self,
+        request: EmbeddingsRequest,
+    ) -> Result<EmbeddingsResponse, Error> {
+        let model = self.model_or_default(&request.model);
+        self.with_model(&model, |name| {
+            let mut request = request.clone();
+            request.model = name;
+            async move {
+                let body = Self::post_json(routes::EMBEDDINGS, &request)?;
+                let (_, bytes) = self.execute_bytes(body, "embeddings").await?;
+                EmbeddingsResponse::from_slice(&bytes).map_err(|e| Error::decode("embeddings", e))
+            }
+        })
+        .await
+    }
+
+    /// Runs `call` with the server's name for `model`; on a Foundry server that says the model is
+    /// not loaded (or, on Core 2.x, does not know the alias), readies it and runs `call` once more.
+    pub(crate) async fn with_model<T, F, Fut>(&self, model: &str, call: F) -> Result<T, Error>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let kind = self.stack().await?.info.kind;
+        let name = self.inference_name(kind, model).await?;
+        match call(name).await {
+            Err(error) if self.should_load_on_demand(kind, &error) => {
+                tracing::info!(model, "model not loaded: loading it and trying again");
+                let ready = self.ensure_ready(model).await.map_err(|load_error| {
+                    // The original refusal explains the situation better than a failed load.
+                    if load_error.kind() == ErrorKind::ModelNotFound {
+                        error
+                    } else {
+                        load_error
+                    }
+                })?;
+                call(ready.id).await
+            }
+            other => other,
+        }
+    }
+
+    fn should_load_on_demand(&self, kind: ServerKind, error: &Error) -> bool {
+        if !self.settings().load_on_demand || !kind.is_foundry() {
+            return false;
+        }
+        match error.kind() {
+            ErrorKind::ModelNotLoaded => true,
+            // Core 2.x answers 404 for an alias in an inference request.
+            ErrorKind::ModelNotFound => kind == ServerKind::FoundryCore2,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The dependable client for Microsoft Foundry Local and OpenAI-compatible local model servers.
+//!
+//! **Who should depend on this crate:** applications that call a local model server — Foundry
+//! Local (its legacy service, or the web service of its C# Core 1.x or C++ Core 2.x), llama.cpp's
+//! `llama-server`, Ollama's `/v1`, vLLM. It wires the protocol, transport and resilience crates
+//! together and re-exports the types you meet.
+//!
+//! What it does for you:
+//! - detects the server kind once and follows its routes and quirks (Foundry loads by alias and
+//!   infers by id on Core 2.x; `:` in paths is never encoded);
+//! - retries what is safe to retry, with backoff, server hints, a budget and a circuit breaker,
+//!   and never more than a few requests in flight to a local server;
+//! - streams answers and reports a stream that stopped early as an error, never as a short answer;
+//! - manages models: catalog, downloaded and loaded lists, load, unload, download with progress,
+//!   and [`ensure_ready`](FoundryClient::ensure_ready).
+//!
+//! ```no_run
+//! use foundry_client::{ChatRequest, FoundryClient, Message};
+//!
+//! # async fn run() -> Result<(), foundry_client::Error> {
+//! let client = FoundryClient::from_env()?; // FOUNDRY_ENDPOINT, FOUNDRY_MODEL, ...
+//! let answer = client.chat(ChatRequest::new("phi-4-mini", [Message::user("Explain quantum computing")])).await?;
+//! println!("{}", answer.text().unwrap_or_default());
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod builder;
+mod client;
+mod config;
+mod error;
+mod inference;
+mod models;
+mod routes;
+mod server;
+mod stream;
+
+pub use builder::{ClientBuilder, DEFAULT_MAX_BODY};
+pub use client::FoundryClient;
+pub use config::{Config, DEFAULT_LOG_LEVEL, DEFAULT_MODEL, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
+pub use error::{Error, ErrorKind};
+pub use models::{DownloadStream, ReadyModel};
+pub use server::{ServerInfo, ServerKind};
+pub use stream::ChatStream;
+
+pub use foundry_protocol::foundry::LoadOutcome;
+pub use foundry_protocol::{
+    ChatChunk, ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, DownloadProgress,
+    EmbeddingsRequest, EmbeddingsResponse, FinishReason, Message, ModelInfo, ModelList,
+    ResponseFormat, Role, Tool, ToolCall, ToolChoice, Usage,
+};
+pub use foundry_resilience::{BreakerConfig, CircuitState, LimitConfig, RetryPolicy};

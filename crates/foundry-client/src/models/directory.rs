@@ -1,0 +1,73 @@
+//! What the client remembers about models: the catalog (with a TTL), alias → id mappings learned
+//! from loads, and one lock per model so concurrent callers share one load.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use foundry_protocol::ModelInfo;
+
+/// The model memory of one client.
+#[derive(Debug)]
+pub(crate) struct ModelDirectory {
+    catalog_ttl: Duration,
+    catalog: Mutex<Option<(Instant, Arc<Vec<ModelInfo>>)>>,
+    ids: Mutex<HashMap<String, String>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ModelDirectory {
+    pub(crate) fn new(catalog_ttl: Duration) -> Self {
+        Self {
+            catalog_ttl,
+            catalog: Mutex::new(None),
+            ids: Mutex::new(HashMap::new()),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cached catalog, if fetched within the TTL.
+    pub(crate) fn fresh_catalog(&self) -> Option<Arc<Vec<ModelInfo>>> {
+        let catalog = lock(&self.catalog);
+        catalog
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < self.catalog_ttl)
+            .map(|(_, models)| models.clone())
+    }
+
+    pub(crate) fn store_catalog(&self, models: Vec<ModelInfo>) -> Arc<Vec<ModelInfo>> {
+        let models = Arc::new(models);
+        *lock(&self.catalog) = Some((Instant::now(), models.clone()));
+        models
+    }
+
+    pub(crate) fn forget_catalog(&self) {
+        *lock(&self.catalog) = None;
+    }
+
+    /// The id learned for `name` (an alias, any case), if any.
+    pub(crate) fn id_of(&self, name: &str) -> Option<String> {
+        lock(&self.ids).get(&name.to_lowercase()).cloned()
+    }
+
+    pub(crate) fn remember_id(&self, name: &str, id: &str) {
+        lock(&self.ids).insert(name.to_lowercase(), id.to_owned());
+    }
+
+    pub(crate) fn forget_id(&self, name: &str) {
+        lock(&self.ids).remove(&name.to_lowercase());
+    }
+
+    /// The lock that serializes readying `name`: the second caller waits, then finds it ready.
+    pub(crate) fn lock_for(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.locks)
+            .entry(name.to_lowercase())
+            .or_default()
+            .clone()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every update is a single assignment; a panic elsewhere cannot leave a torn value.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,163 @@
+//! Streamed chat answers: chunks as they come, and a typed error — never a silent end — when the
+//! stream stops early.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use foundry_protocol::{
+    ChatAccumulator, ChatChunk, ChatRequest, ChatResponse, ChatStreamDecoder, StreamError,
+    StreamEvent, StreamOptions,
+};
+use foundry_transport::BodyStream;
+use futures_core::Stream;
+
+use crate::client::FoundryClient;
+use crate::error::{Error, ErrorKind};
+use crate::routes;
+
+const WHAT: &str = "streamed chat completion";
+
+impl FoundryClient {
+    /// Sends a chat request with `stream: true` and returns the chunks as they arrive.
+    ///
+    /// Errors before the answer starts (unknown model, bad request, server down) are returned
+    /// here; after that, the stream yields them. A stream that ends without `[DONE]` or a finish
+    /// reason on every choice ends with a [`StreamInterrupted`](ErrorKind::StreamInterrupted)
+    /// error carrying the partial answer. Dropping the stream cancels the request. A final usage
+    /// chunk is asked for unless the request says otherwise.
+    pub async fn chat_stream(&self, mut request: ChatRequest) -> Result<ChatStream, Error> {
+        request.stream = Some(true);
+        if request.stream_options.is_none() {
+            request.stream_options = Some(StreamOptions::with_usage());
+        }
+        let accumulator = ChatAccumulator::for_request(&request);
+        let model = self.model_or_default(&request.model);
+        let response = self
+            .with_model(&model, |name| {
+                let mut request = request.clone();
+                request.model = name;
+                async move {
+                    self.execute(Self::post_json(routes::CHAT, &request)?, WHAT)
+                        .await
+                }
+            })
+            .await?;
+        Ok(ChatStream {
+            body: Some(response.into_stream()),
+            decoder: ChatStreamDecoder::default(),
+            accumulator,
+            pending: VecDeque::new(),
+        })
+    }
+}
+
+/// The chunks of a streamed chat answer; see [`FoundryClient::chat_stream`].
+///
+/// Implements `Stream<Item = Result<ChatChunk, Error>>`; [`collect`](Self::collect) gathers the
+/// whole answer, tool calls merged.
+#[derive(Debug)]
+pub struct ChatStream {
+    body: Option<BodyStream>,
+    decoder: ChatStreamDecoder,
+    accumulator: ChatAccumulator,
+    pending: VecDeque<Result<ChatChunk, Error>>,
+}
+
+impl ChatStream {
+    /// Reads the rest of the stream and returns the complete answer (content, tool calls, finish
+    /// reasons, usage), or the first error.
+    pub async fn collect(mut self) -> Result<ChatResponse, Error> {
+        while let Some(item) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
+            item?;
+        }
+        std::mem::take(&mut self.accumulator)
+            .finish()
+            .map_err(|partial| Error::stream_interrupted(WHAT, partial, None))
+    }
+
+    /// The text of the first choice so far.
+    pub fn text_so_far(&self) -> Option<&str> {
+        self.accumulator.text()
+    }
+
+    fn take_events(&mut self, bytes: &[u8]) {
+        let events: Vec<_> = self.decoder.feed(bytes).collect();
+        for event in events {
+            self.take_event(event);
+        }
+    }
+
+    fn take_event(&mut self, event: Result<StreamEvent<ChatChunk>, StreamError>) {
+        match event {
+            Ok(StreamEvent::Item(chunk)) => {
+                self.accumulator.push(&chunk);
+                self.pending.push_back(Ok(chunk));
+            }
+            Ok(StreamEvent::Done) => self.accumulator.push_done(),
+            Err(StreamError::Api(api)) => {
+                let partial = self.take_partial();
+                let error = Error::stream_interrupted(WHAT, partial, None).with_api(api);
+                self.end_with(error);
+            }
+            Err(other) => {
+                let partial = self.take_partial();
+                let error = Error::stream_interrupted(WHAT, partial, Some(Box::new(other)));
+                self.end_with(error);
+            }
+        }
+    }
+
+    /// The body ended: complete, or an interruption.
+    fn finish_body(&mut self) {
+        if let Some(event) = self.decoder.finish() {
+            self.take_event(event);
+        }
+        if self.body.is_some() && !self.accumulator.is_complete() {
+            let partial = self.take_partial();
+            self.end_with(Error::stream_interrupted(WHAT, partial, None));
+        }
+        self.body = None;
+    }
+
+    fn take_partial(&mut self) -> foundry_protocol::IncompleteStream {
+        match std::mem::take(&mut self.accumulator).finish() {
+            Err(incomplete) => incomplete,
+            Ok(response) => foundry_protocol::IncompleteStream::new(0, response),
+        }
+    }
+
+    fn end_with(&mut self, error: Error) {
+        self.pending.push_back(Err(error));
+        self.body = None;
+    }
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatChunk, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            let Some(body) = self.body.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match Pin::new(body).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(bytes))) => self.take_events(&bytes),
+                Poll::Ready(Some(Err(cause))) => {
+                    let partial = self.take_partial();
+                    let kind_timeout = cause.is_timeout();
+                    let mut error = Error::stream_interrupted(WHAT, partial, Some(Box::new(cause)));
+                    if kind_timeout {
+                        error = error.with_kind(ErrorKind::Timeout);
+                    }
+                    self.end_with(error);
+                }
+                Poll::Ready(None) => self.finish_body(),
+            }
+        }
+    }
+}
