@@ -16,7 +16,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test    format check, clippy -D warnings, every test (unit, integration, doc) and the docs build
+  test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
+          every example against the emulator, and the docs build
   lint    format check and clippy -D warnings only
   help    this text
 ";
@@ -73,9 +74,9 @@ fn lint_steps() -> Vec<Step> {
     ]
 }
 
-/// Every test the workspace has, then the docs build with warnings denied.
+/// Every test the workspace has, every example, then the docs build with warnings denied.
 fn test_steps() -> Vec<Step> {
-    vec![
+    let mut steps = vec![
         Step::cargo(
             "tests (unit, integration, doc)",
             minutes(30),
@@ -86,11 +87,47 @@ fn test_steps() -> Vec<Step> {
             minutes(15),
             &["test", "--workspace", "--locked", "--benches"],
         ),
+    ];
+    steps.extend(example_steps());
+    steps.push(
         Step::cargo(
             "docs build without warnings",
             minutes(10),
             &["doc", "--workspace", "--no-deps", "--locked"],
         )
         .env("RUSTDOCFLAGS", "-D warnings"),
-    ]
+    );
+    steps
+}
+
+/// The runnable examples, which must exit 0.
+const EXAMPLES: [&str; 4] = [
+    "basic_usage",
+    "streaming",
+    "batch_processing",
+    "model_management",
+];
+
+/// Every example against the in-process emulator: no endpoint variable, so each falls back to it.
+fn example_steps() -> Vec<Step> {
+    EXAMPLES
+        .iter()
+        .map(|example| {
+            Step::cargo(
+                &format!("example {example} against the emulator"),
+                minutes(5),
+                &[
+                    "run",
+                    "--locked",
+                    "--quiet",
+                    "-p",
+                    "examples",
+                    "--example",
+                    example,
+                ],
+            )
+            .env_remove("FOUNDRY_ENDPOINT")
+            .env_remove("FOUNDRY_LOCAL_ENDPOINT")
+        })
+        .collect()
 }

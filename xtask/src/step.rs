@@ -11,6 +11,7 @@ pub struct Step {
     program: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    env_removed: Vec<String>,
     timeout: Duration,
 }
 
@@ -54,6 +55,7 @@ impl Step {
             program: cargo,
             args: args.iter().map(|s| (*s).to_owned()).collect(),
             env: Vec::new(),
+            env_removed: Vec::new(),
             timeout,
         }
     }
@@ -61,6 +63,12 @@ impl Step {
     /// Adds an environment variable for this step only.
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Removes an environment variable for this step only.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env_removed.push(key.to_owned());
         self
     }
 
@@ -76,6 +84,9 @@ impl Step {
         command.args(&self.args).current_dir(workspace_root());
         for (key, value) in &self.env {
             command.env(key, value);
+        }
+        for key in &self.env_removed {
+            command.env_remove(key);
         }
         let child = command.spawn().map_err(|error| StepFailure::Spawn {
             step: self.name.clone(),

@@ -7,6 +7,8 @@ use foundry_protocol::{
     EmbeddingsResponse,
 };
 
+use tracing::Instrument;
+
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
 use crate::routes;
@@ -22,16 +24,34 @@ impl FoundryClient {
         request.stream = None;
         request.stream_options = None;
         let model = self.model_or_default(&request.model);
-        self.with_model(&model, |name| {
-            let mut request = request.clone();
-            request.model = name;
-            async move {
-                let body = Self::post_json(routes::CHAT, &request)?;
-                let (_, bytes) = self.execute_bytes(body, "chat completion").await?;
-                ChatResponse::from_slice(&bytes).map_err(|e| Error::decode("chat completion", e))
-            }
-        })
-        .await
+        let span = tracing::info_span!(
+            "chat",
+            gen_ai.operation.name = "chat",
+            gen_ai.request.model = %model,
+            gen_ai.response.model = tracing::field::Empty,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = tokio::time::Instant::now();
+        let result = self
+            .with_model(&model, |name| {
+                let mut request = request.clone();
+                request.model = name;
+                async move {
+                    let body = Self::post_json(routes::CHAT, &request)?;
+                    let (_, bytes) = self.execute_bytes(body, "chat completion").await?;
+                    ChatResponse::from_slice(&bytes)
+                        .map_err(|e| Error::decode("chat completion", e))
+                }
+            })
+            .instrument(span.clone())
+            .await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &result {
+            record_usage(&span, response);
+        }
+        result
     }
 
     /// Sends a legacy text-completion request.
@@ -106,5 +126,16 @@ impl FoundryClient {
             ErrorKind::ModelNotFound => kind == ServerKind::FoundryCore2,
             _ => false,
         }
+    }
+}
+
+/// Records the answer's model and token counts on the call's span.
+pub(crate) fn record_usage(span: &tracing::Span, response: &ChatResponse) {
+    if let Some(model) = &response.model {
+        span.record("gen_ai.response.model", model.as_str());
+    }
+    if let Some(usage) = &response.usage {
+        span.record("gen_ai.usage.input_tokens", usage.prompt_tokens);
+        span.record("gen_ai.usage.output_tokens", usage.completion_tokens);
     }
 }

@@ -26,9 +26,12 @@
 
 #![forbid(unsafe_code)]
 
+mod batch;
 mod builder;
 mod client;
+mod complete;
 mod config;
+mod discover;
 mod error;
 mod inference;
 mod models;
@@ -36,9 +39,12 @@ mod routes;
 mod server;
 mod stream;
 
+pub use batch::{Batch, BatchProgress};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY};
 pub use client::FoundryClient;
+pub use complete::{Completion, CompletionAnswer};
 pub use config::{Config, DEFAULT_LOG_LEVEL, DEFAULT_MODEL, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
+pub use discover::DiscoverOptions;
 pub use error::{Error, ErrorKind};
 pub use models::{DownloadStream, ReadyModel};
 pub use server::{ServerInfo, ServerKind};
