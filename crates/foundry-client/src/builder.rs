@@ -5,6 +5,7 @@ use std::time::Duration;
 use foundry_resilience::{BreakerConfig, LimitConfig, RetryPolicy};
 use foundry_transport::{ReqwestTransport, SharedTransport};
 
+use crate::cache::{AnswerCache, CacheConfig};
 use crate::client::{ClientSettings, FoundryClient};
 use crate::config::{Config, validate_endpoint};
 use crate::error::{Error, is_request_error_message};
@@ -40,6 +41,7 @@ pub struct ClientBuilder {
     load_on_demand: Option<bool>,
     max_body: Option<usize>,
     catalog_ttl: Option<Duration>,
+    cache: Option<CacheConfig>,
 }
 
 impl ClientBuilder {
@@ -131,6 +133,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps answers to deterministic requests (temperature 0 or a seed) and serves repeats from
+    /// memory (off by default).
+    pub fn cache(mut self, config: CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
+    }
+
     /// Builds the client. Fails without an endpoint, or with an invalid one.
     pub fn build(self) -> Result<FoundryClient, Error> {
         let endpoint = match &self.config.endpoint {
@@ -172,6 +181,7 @@ impl ClientBuilder {
             load_on_demand: self.load_on_demand.unwrap_or(true),
             max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY),
             catalog_ttl: self.catalog_ttl.unwrap_or(Duration::from_secs(300)),
+            cache: self.cache.map(AnswerCache::new),
         };
         Ok(FoundryClient::from_settings(self.config, settings))
     }

@@ -50,6 +50,7 @@ pub(crate) struct ClientSettings {
     pub(crate) load_on_demand: bool,
     pub(crate) max_body: usize,
     pub(crate) catalog_ttl: std::time::Duration,
+    pub(crate) cache: Option<crate::cache::AnswerCache>,
 }
 
 /// The server's kind and the resilience stack that suits it, set up on first use.
@@ -111,6 +112,15 @@ impl FoundryClient {
             .stack
             .get()
             .and_then(|stack| stack.resilient.limit.clone())
+    }
+
+    /// Hits and misses of the answer cache, when it is on.
+    pub fn cache_stats(&self) -> Option<crate::cache::CacheStats> {
+        self.inner
+            .settings
+            .cache
+            .as_ref()
+            .map(crate::cache::AnswerCache::stats)
     }
 
     pub(crate) fn models(&self) -> &ModelDirectory {

@@ -9,6 +9,7 @@ use foundry_protocol::{
 
 use tracing::Instrument;
 
+use crate::cache::AnswerCache;
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
 use crate::routes;
@@ -33,6 +34,17 @@ impl FoundryClient {
             gen_ai.usage.output_tokens = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
+        let cache_key = self
+            .settings()
+            .cache
+            .as_ref()
+            .and_then(|_| AnswerCache::key(&request));
+        if let (Some(cache), Some(key)) = (&self.settings().cache, &cache_key)
+            && let Some(hit) = cache.get(key)
+        {
+            tracing::debug!(parent: &span, "answer served from the cache");
+            return Ok(hit);
+        }
         let started = tokio::time::Instant::now();
         let result = self
             .with_model(&model, |name| {
@@ -50,6 +62,9 @@ impl FoundryClient {
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Ok(response) = &result {
             record_usage(&span, response);
+            if let (Some(cache), Some(key)) = (&self.settings().cache, cache_key) {
+                cache.put(key, response);
+            }
         }
         result
     }

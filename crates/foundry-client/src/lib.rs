@@ -28,6 +28,7 @@
 
 mod batch;
 mod builder;
+mod cache;
 mod client;
 mod complete;
 mod config;
@@ -41,6 +42,7 @@ mod stream;
 
 pub use batch::{Batch, BatchProgress};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY};
+pub use cache::{CacheConfig, CacheStats};
 pub use client::FoundryClient;
 pub use complete::{Completion, CompletionAnswer};
 pub use config::{Config, DEFAULT_LOG_LEVEL, DEFAULT_MODEL, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
@@ -57,3 +59,8 @@ pub use foundry_protocol::{
     ResponseFormat, Role, Tool, ToolCall, ToolChoice, Usage,
 };
 pub use foundry_resilience::{BreakerConfig, CircuitState, LimitConfig, RetryPolicy};
+
+/// The README's examples compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -97,3 +97,35 @@ async fn complete_returns_content_usage_and_latency() {
     assert_eq!(answer.usage.completion_tokens, 3);
     assert!(answer.latency > std::time::Duration::ZERO);
 }
+
+#[tokio::test]
+async fn the_opt_in_cache_serves_repeated_deterministic_requests() {
+    let emulator = Emulator::start(
+        EmulatorConfig::new(Dialect::G2Core2)
+            .catalog(Catalog::tiny())
+            .loaded([MODEL]),
+    )
+    .await
+    .unwrap();
+    let client = FoundryClient::builder()
+        .endpoint(emulator.url())
+        .cache(foundry_client::CacheConfig::default())
+        .build()
+        .unwrap();
+    let deterministic = ChatRequest::new(MODEL, [Message::user("hi")])
+        .max_tokens(4)
+        .temperature(0.0);
+    let first = client.chat(deterministic.clone()).await.unwrap();
+    let second = client.chat(deterministic).await.unwrap();
+    assert_eq!(first, second);
+    let sampled = ChatRequest::new(MODEL, [Message::user("hi")]).max_tokens(4);
+    client.chat(sampled.clone()).await.unwrap();
+    client.chat(sampled).await.unwrap();
+    assert_eq!(
+        emulator.stats().requests_of("POST /v1/chat/completions"),
+        3,
+        "one cached, two sampled"
+    );
+    let stats = client.cache_stats().unwrap();
+    assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
+}

@@ -71,8 +71,3 @@ pub use sse::{
     SseDecoder, SseError, SseEvent, StreamError, StreamEvent,
 };
 pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};
-
-/// The README's examples compile and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
