@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+mod demo;
+mod e2e;
 mod step;
 
 use std::process::ExitCode;
@@ -16,9 +18,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  demo    the client end to end: discovery, health, model management, a completion, a stream,
+          a batch with progress, what the client saw (uses FOUNDRY_ENDPOINT, else the emulator)
   test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
           every example against the emulator, and the docs build
   lint    format check and clippy -D warnings only
+  e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
+          ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
   help    this text
 ";
 
@@ -28,6 +34,29 @@ fn main() -> ExitCode {
     let steps = match command {
         "test" => lint_steps().into_iter().chain(test_steps()).collect(),
         "lint" => lint_steps(),
+        "demo" => {
+            return match demo::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("\nxtask demo: FAILED: {error}");
+                    let mut cause = error.source();
+                    while let Some(inner) = cause {
+                        eprintln!("  caused by: {inner}");
+                        cause = inner.source();
+                    }
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        "e2e" => {
+            return match e2e::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    eprintln!("\nxtask e2e: FAILED: {failure}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -36,6 +36,7 @@ mod discover;
 mod error;
 mod inference;
 mod models;
+mod raw;
 mod routes;
 mod server;
 mod stream;

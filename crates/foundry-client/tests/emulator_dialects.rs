@@ -245,7 +245,8 @@ async fn embeddings_are_deterministic_and_of_the_model_dimension() {
 
 #[tokio::test]
 async fn concurrent_callers_share_one_load() {
-    let (emulator, client) = start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
+    let (emulator, client) =
+        start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
     let calls = (0..8).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.ensure_ready("tiny-chat").await })
@@ -253,15 +254,35 @@ async fn concurrent_callers_share_one_load() {
     for call in calls {
         assert_eq!(call.await.unwrap().unwrap().id, "tiny-chat-generic-cpu:1");
     }
-    assert_eq!(emulator.stats().requests_of("GET /models/load/{name}"), 1, "one load for eight callers");
+    assert_eq!(
+        emulator.stats().requests_of("GET /models/load/{name}"),
+        1,
+        "one load for eight callers"
+    );
 }
 
 #[tokio::test]
 async fn legacy_quirks_decode_streamed_and_not() {
     let (_emulator, client) = start(EmulatorConfig::new(Dialect::G1).quirks(true)).await;
-    let whole = client.chat(hello("phi-4-mini").max_tokens(12)).await.unwrap();
-    assert!(whole.text().is_some_and(|t| !t.is_empty()), "an answer carrying `delta` instead of `message` decodes");
-    let streamed = client.chat_stream(hello("phi-4-mini").max_tokens(12)).await.unwrap().collect().await.unwrap();
-    assert_eq!(streamed.choices.len(), 1, "per-chunk indices fold into one choice");
+    let whole = client
+        .chat(hello("phi-4-mini").max_tokens(12))
+        .await
+        .unwrap();
+    assert!(
+        whole.text().is_some_and(|t| !t.is_empty()),
+        "an answer carrying `delta` instead of `message` decodes"
+    );
+    let streamed = client
+        .chat_stream(hello("phi-4-mini").max_tokens(12))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        streamed.choices.len(),
+        1,
+        "per-chunk indices fold into one choice"
+    );
     assert_eq!(streamed.text(), whole.text());
 }
