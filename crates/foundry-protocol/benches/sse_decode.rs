@@ -94,6 +94,23 @@ fn bench(c: &mut Criterion) {
     });
     events.finish();
 
+    // A 1 MiB line arriving in 256-byte pieces: each byte must be scanned once, not once per
+    // piece (a hostile or slow server must not make decoding quadratic).
+    let long_line = [b"data: ".as_slice(), &vec![b'x'; 1 << 20], b"\n\n"].concat();
+    let mut long = c.benchmark_group("sse_decode/long_line_small_pieces");
+    long.throughput(Throughput::Bytes(long_line.len() as u64));
+    long.bench_function("1MiB_in_256B_feeds", |b| {
+        b.iter(|| {
+            let mut decoder = SseDecoder::new();
+            let mut events = 0;
+            for piece in long_line.chunks(256) {
+                events += decoder.feed(piece).count();
+            }
+            assert_eq!(events, 1);
+        })
+    });
+    long.finish();
+
     let mut bytes = c.benchmark_group("sse_decode/bytes");
     bytes.throughput(Throughput::Bytes(body.len() as u64));
     bytes.bench_function("raw_sse", |b| b.iter(|| raw_sse(black_box(&body))));

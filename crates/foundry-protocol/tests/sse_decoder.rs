@@ -198,6 +198,8 @@ proptest! {
             }
             prop_assert!(decoder.buffered_len() <= 512 + 37);
         }
-        let _ = decoder.finish();
+        for event in decoder.finish().flatten() {
+            prop_assert!(event.data.len() <= 512);
+        }
     }
 }

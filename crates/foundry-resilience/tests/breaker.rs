@@ -128,3 +128,87 @@ async fn manual_isolate_and_reset() {
     mock.push(MockResponse::json("{}"));
     assert_eq!(transport.send(get()).await.unwrap().status(), 200);
 }
+
+#[tokio::test(start_paused = true)]
+async fn streams_that_break_mid_body_count_as_failures() {
+    use futures_util::StreamExt;
+    let mock = MockTransport::new();
+    let transport = guarded(&mock);
+    for _ in 0..5 {
+        mock.push(
+            MockResponse::new(200)
+                .chunks(["data: a\n\n", "data: b\n\n"])
+                .break_after(9),
+        );
+        let mut body = transport.send(get()).await.unwrap().into_stream();
+        while let Some(Ok(_)) = body.next().await {}
+    }
+    assert_eq!(transport.breaker().state(), CircuitState::Open);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_failure_policy_can_be_replaced() {
+    let mock = MockTransport::new();
+    let breaker = CircuitBreaker::new(
+        BreakerConfig {
+            consecutive_failures: 2,
+            ..BreakerConfig::default()
+        },
+        Arc::new(TokioClock),
+    );
+    let policy = foundry_resilience::FailurePolicy::default().for_status(|status| {
+        if status.as_u16() == 429 {
+            foundry_resilience::breaker::Outcome::Failure
+        } else {
+            foundry_resilience::breaker::Outcome::Success
+        }
+    });
+    let transport =
+        BreakerTransport::with_policy(SharedTransport::new(mock.clone()), breaker, policy);
+    for _ in 0..2 {
+        mock.push(MockResponse::new(429));
+        transport.send(get()).await.unwrap();
+    }
+    assert_eq!(
+        transport.breaker().state(),
+        CircuitState::Open,
+        "429s count under this policy"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_admits_no_more_than_its_permits_under_concurrent_callers() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for permits in [1u32, 3] {
+        let config = BreakerConfig {
+            half_open_permits: permits,
+            ..BreakerConfig::default()
+        };
+        let breaker = CircuitBreaker::new(config, Arc::new(TokioClock));
+        breaker.force_open(Duration::ZERO);
+        let admitted = Arc::new(AtomicUsize::new(0));
+        let callers: Vec<_> = (0..64)
+            .map(|_| {
+                let breaker = breaker.clone();
+                let admitted = admitted.clone();
+                tokio::spawn(async move {
+                    // Every admitted probe is held (never recorded) so permits are not reused.
+                    let permit = breaker.try_acquire().ok();
+                    if permit.is_some() {
+                        admitted.fetch_add(1, Ordering::SeqCst);
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    drop(permit);
+                })
+            })
+            .collect();
+        for caller in callers {
+            caller.await.unwrap();
+        }
+        assert!(
+            admitted.load(Ordering::SeqCst) <= permits as usize,
+            "{permits} permits"
+        );
+        assert!(admitted.load(Ordering::SeqCst) >= 1);
+    }
+}

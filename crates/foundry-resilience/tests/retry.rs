@@ -313,3 +313,57 @@ async fn rejections_by_inner_decorators_are_not_retried() {
     assert_eq!(error.kind(), ErrorKind::Rejected);
     assert_eq!(mock.requests().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_success_is_never_resent_whatever_its_hints_say() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::json(r#"{"first":true}"#).header("x-should-retry", "true"));
+    mock.push(MockResponse::json(r#"{"second":true}"#));
+    let response = retrying(&mock, RetryPolicy::default())
+        .send(get())
+        .await
+        .unwrap();
+    assert_eq!(
+        response.bytes_limited(1024).await.unwrap(),
+        r#"{"first":true}"#.as_bytes()
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_explicit_yes_does_not_stop_a_status_rule_retry_of_a_post() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(503).header("x-should-retry", "true"));
+    mock.push(MockResponse::json("{}"));
+    let post = TransportRequest::post_json("/v1/chat/completions", "{}");
+    assert_eq!(
+        retrying(&mock, RetryPolicy::default())
+            .send(post)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_body_larger_than_the_inspection_limit_keeps_its_status_and_bytes() {
+    let mock = MockTransport::new();
+    let page = "x".repeat(100 * 1024);
+    for _ in 0..4 {
+        mock.push(MockResponse::new(503).body(page.clone()));
+    }
+    let policy = RetryPolicy::default().permanent_when(|_, _, _| true);
+    let response = retrying(&mock, policy).send(get()).await.unwrap();
+    assert_eq!(
+        response.status(),
+        503,
+        "retried (not provably permanent), then handed back"
+    );
+    assert_eq!(mock.requests().len(), 4);
+    assert_eq!(
+        response.bytes_limited(1 << 20).await.unwrap().len(),
+        page.len(),
+        "no byte lost"
+    );
+}

@@ -84,17 +84,26 @@ pin_project_lite::pin_project! {
 }
 
 impl<S> TimedBody<S> {
-    /// Wraps `inner`; the idle timer starts now, the deadline is absolute.
+    /// Wraps `inner`; the deadline is absolute. Until the first chunk the body may stay silent
+    /// for the longer of `idle` and `first_byte`: some servers send their stream headers before
+    /// they have read the prompt, so the wait for the first token is still "time to first byte".
     pub(crate) fn new(
         inner: S,
         idle: Option<Duration>,
+        first_byte: Option<Duration>,
         deadline: Option<Instant>,
         exchange: Exchange,
     ) -> Self {
+        let grace = match (idle, first_byte) {
+            (Some(idle), Some(first_byte)) => first_byte.saturating_sub(idle),
+            _ => Duration::ZERO,
+        };
         Self {
             inner,
             idle,
-            last_chunk: idle.map(|_| Instant::now()),
+            // The idle timer fires at `last_chunk + idle`: starting it `grace` later gives the
+            // first chunk `max(idle, first_byte)`.
+            last_chunk: idle.map(|_| Instant::now() + grace),
             idle_timer: None,
             deadline,
             deadline_timer: None,

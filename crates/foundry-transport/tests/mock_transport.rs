@@ -347,3 +347,40 @@ fn replies_convert_from_their_parts() {
     let from_response: MockReply = MockResponse::ok().into();
     assert!(matches!(from_response, MockReply::Response(_)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_first_chunk_may_take_as_long_as_the_first_byte_timer() {
+    use foundry_transport::Timeouts;
+    use futures_util::StreamExt;
+    use std::time::Duration;
+    // Stream headers come at once, the first token after 5 s (a long prompt on a CPU).
+    let mock = MockTransport::new().with_timeouts(
+        Timeouts::new()
+            .with_idle(Duration::from_secs(2))
+            .with_first_byte(Duration::from_secs(10)),
+    );
+    mock.push(
+        MockResponse::new(200)
+            .chunks(["first", "second"])
+            .chunk_delay(Duration::from_secs(5)),
+    );
+    let transport = foundry_transport::SharedTransport::new(mock.clone());
+    let mut body = foundry_transport::Transport::send(
+        &transport,
+        foundry_transport::TransportRequest::get("/s"),
+    )
+    .await
+    .unwrap()
+    .into_stream();
+    assert_eq!(
+        body.next().await.unwrap().unwrap(),
+        "first",
+        "not cut by the 2 s idle timer"
+    );
+    // Between chunks the idle timer applies: 5 s of silence is too long.
+    let error = body.next().await.unwrap().unwrap_err();
+    assert_eq!(
+        error.kind(),
+        foundry_transport::ErrorKind::Timeout(foundry_transport::TimeoutKind::Idle)
+    );
+}

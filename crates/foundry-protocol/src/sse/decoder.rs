@@ -30,6 +30,11 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct SseDecoder {
     buffer: Vec<u8>,
     position: usize,
+    /// Bytes after `position` already searched for a line end (none found): a long line that
+    /// arrives in small pieces is scanned once, not once per piece.
+    scanned: usize,
+    /// `finish` was called: the last line without its line end is processed at the end.
+    finishing: bool,
     /// The last byte consumed was a CR: an LF right after it belongs to the same line end.
     after_cr: bool,
     at_stream_start: bool,
@@ -64,6 +69,8 @@ impl SseDecoder {
         Self {
             buffer: Vec::new(),
             position: 0,
+            scanned: 0,
+            finishing: false,
             after_cr: false,
             at_stream_start: true,
             pending: PendingEvent::default(),
@@ -82,21 +89,24 @@ impl SseDecoder {
         Events { decoder: self }
     }
 
-    /// Ends the stream: a last line without its line end is processed, and an event without its
-    /// closing blank line is returned rather than lost.
-    pub fn finish(&mut self) -> Option<Result<SseEvent, SseError>> {
-        if self.failed {
-            return None;
-        }
-        if let Some(result) = self.next_event() {
-            return Some(result);
-        }
+    /// Ends the stream: returns the events still to come — complete ones not yet taken, then a
+    /// last line without its line end, and an event without its closing blank line (returned
+    /// rather than lost).
+    pub fn finish(&mut self) -> Events<'_> {
+        self.finishing = true;
+        Events { decoder: self }
+    }
+
+    /// The end of a finished stream: the unterminated last line, then the pending event.
+    fn finish_tail(&mut self) -> Option<Result<SseEvent, SseError>> {
+        self.finishing = false;
         if self.position < self.buffer.len() {
             let line_end = self.buffer.len();
             if let Err(error) = self.process_line(self.position, line_end) {
                 return Some(Err(self.fail(error)));
             }
             self.position = line_end;
+            self.scanned = 0;
         }
         self.dispatch()
             .map(|result| result.map_err(|error| self.fail(error)))
@@ -111,6 +121,7 @@ impl SseDecoder {
         self.failed = true;
         self.buffer = Vec::new();
         self.position = 0;
+        self.scanned = 0;
         self.pending = PendingEvent::default();
         error
     }
@@ -122,7 +133,7 @@ impl SseDecoder {
         loop {
             if self.at_stream_start {
                 let rest = &self.buffer[self.position..];
-                if rest.len() < BOM.len() && BOM.starts_with(rest) {
+                if rest.len() < BOM.len() && BOM.starts_with(rest) && !self.finishing {
                     return None; // Could still be a BOM: wait for more bytes.
                 }
                 if rest.starts_with(BOM) {
@@ -136,17 +147,23 @@ impl SseDecoder {
                 }
                 self.after_cr = false;
             }
-            let rest = &self.buffer[self.position..];
-            let Some(offset) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
-                if rest.len() + self.pending.data.len() > self.max_event_size {
+            let unscanned = &self.buffer[self.position + self.scanned..];
+            let Some(offset) = unscanned.iter().position(|&b| b == b'\n' || b == b'\r') else {
+                self.scanned = self.buffer.len() - self.position;
+                if self.scanned + self.pending.data.len() > self.max_event_size {
                     return Some(Err(self.fail(SseError::EventTooLarge {
                         limit: self.max_event_size,
                     })));
                 }
-                return None;
+                return if self.finishing {
+                    self.finish_tail()
+                } else {
+                    None
+                };
             };
             let line_start = self.position;
-            let line_end = line_start + offset;
+            let line_end = line_start + self.scanned + offset;
+            self.scanned = 0;
             self.after_cr = self.buffer[line_end] == b'\r';
             self.position = line_end + 1;
             if line_end == line_start {
@@ -217,8 +234,10 @@ fn build_event(pending: PendingEvent) -> Result<SseEvent, SseError> {
     })
 }
 
-/// The events completed by one [`SseDecoder::feed`].
+/// The events completed by one [`SseDecoder::feed`] (or left at [`SseDecoder::finish`]).
+/// Take them all: events not taken stay queued for the next call.
 #[derive(Debug)]
+#[must_use = "events not taken are not lost, but arrive only with the next feed"]
 pub struct Events<'a> {
     decoder: &'a mut SseDecoder,
 }

@@ -87,10 +87,16 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
             .filter_map(move |event| typed(event, done, expected))
     }
 
-    /// Ends the stream, returning a last event that had no closing blank line.
-    pub fn finish(&mut self) -> Option<Result<StreamEvent<T>, StreamError>> {
-        let event = self.sse.finish()?;
-        typed(event, &mut self.done, self.expected)
+    /// Ends the stream: the typed events still to come, a last event without its closing blank
+    /// line included.
+    pub fn finish<'a>(
+        &'a mut self,
+    ) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
+        let done = &mut self.done;
+        let expected = self.expected;
+        self.sse
+            .finish()
+            .filter_map(move |event| typed(event, done, expected))
     }
 
     /// Whether `[DONE]` has arrived.

@@ -9,5 +9,5 @@ mod transport;
 pub use backoff::Backoff;
 pub use budget::{BudgetConfig, RetryBudget};
 pub use hints::ServerHints;
-pub use policy::{PermanentCheck, RetryPolicy};
+pub use policy::{PermanentCheck, RetryObserver, RetryPolicy};
 pub use transport::RetryTransport;

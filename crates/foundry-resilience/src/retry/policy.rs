@@ -13,6 +13,9 @@ use super::backoff::Backoff;
 /// requests that way). Receives the status, headers and the start of the body.
 pub type PermanentCheck = Arc<dyn Fn(StatusCode, &HeaderMap, &[u8]) -> bool + Send + Sync>;
 
+/// Told of every retry about to happen: the attempt number that failed and why it is retried.
+pub type RetryObserver = Arc<dyn Fn(u32, &'static str) + Send + Sync>;
+
 /// The retry rules.
 ///
 /// Defaults: 3 retries, 0.5 s doubling to 8 s with jitter in (0.75, 1], server hints honoured up
@@ -38,6 +41,8 @@ pub struct RetryPolicy {
     pub permanent: Option<PermanentCheck>,
     /// How much of an error body [`permanent`](Self::permanent) gets to see.
     pub inspect_limit: usize,
+    /// Called before each retry (metrics count retries through it).
+    pub observer: Option<RetryObserver>,
 }
 
 impl Default for RetryPolicy {
@@ -54,6 +59,7 @@ impl Default for RetryPolicy {
                 .collect(),
             permanent: None,
             inspect_limit: 64 * 1024,
+            observer: None,
         }
     }
 }
@@ -68,6 +74,7 @@ impl fmt::Debug for RetryPolicy {
             .field("retry_non_idempotent", &self.retry_non_idempotent)
             .field("statuses", &self.statuses)
             .field("permanent", &self.permanent.as_ref().map(|_| "<check>"))
+            .field("observer", &self.observer.as_ref().map(|_| "<observer>"))
             .finish()
     }
 }
@@ -103,6 +110,16 @@ impl RetryPolicy {
         check: impl Fn(StatusCode, &HeaderMap, &[u8]) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.permanent = Some(Arc::new(check));
+        self
+    }
+
+    /// Sets the observer told of every retry.
+    #[must_use]
+    pub fn observe_retries(
+        mut self,
+        observer: impl Fn(u32, &'static str) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(Arc::new(observer));
         self
     }
 

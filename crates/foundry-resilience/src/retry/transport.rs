@@ -4,10 +4,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
 use foundry_transport::{
-    Body, ErrorKind, SharedTransport, TimeoutKind, Transport, TransportError, TransportRequest,
-    TransportResponse,
+    Body, BodyStream, ErrorKind, SharedTransport, TimeoutKind, Transport, TransportError,
+    TransportRequest, TransportResponse,
 };
+use futures_core::Stream;
 use tracing::Instrument;
 
 use super::budget::RetryBudget;
@@ -89,10 +91,18 @@ impl RetryTransport {
         idempotent: bool,
     ) -> (Result<TransportResponse, TransportError>, Verdict) {
         let status = response.status();
+        // A success is a success, whatever hints ride along with it.
+        if !(status.is_client_error() || status.is_server_error()) {
+            return (Ok(response), Verdict::Done);
+        }
         let hint = ServerHints::from_headers(response.headers(), self.clock.system_now());
+        let may_resend = idempotent || self.policy.retry_non_idempotent;
+        let by_status = self.policy.retries_status(status, idempotent);
         let retry = match hint.should_retry {
-            Some(explicit) => explicit && (idempotent || self.policy.retry_non_idempotent),
-            None => self.policy.retries_status(status, idempotent),
+            Some(false) => false,
+            // An explicit yes widens the status rules, but never re-sends what may not be re-sent.
+            Some(true) => by_status || may_resend,
+            None => by_status,
         };
         if !retry {
             return (Ok(response), Verdict::Done);
@@ -107,30 +117,27 @@ impl RetryTransport {
             );
         };
         let (status, headers, body) = response.into_parts();
-        match body.bytes_limited(self.policy.inspect_limit).await {
-            Ok(bytes) => {
-                let verdict = if permanent(status, &headers, &bytes) {
-                    Verdict::Done
-                } else {
-                    Verdict::Retry {
-                        reason: "retryable status",
-                        hint,
-                    }
-                };
-                (
-                    Ok(TransportResponse::new(
-                        status,
-                        headers,
-                        Body::from_bytes(bytes),
-                    )),
-                    verdict,
-                )
-            }
+        let (head, rest) = match read_head(body, self.policy.inspect_limit).await {
+            Ok(parts) => parts,
             Err(error) => {
                 let verdict = self.judge_error(&error, idempotent);
-                (Err(error), verdict)
+                return (Err(error), verdict);
             }
-        }
+        };
+        // A body larger than the inspection limit is not a request error we know: retry it, and
+        // hand back every byte (the head already read, then the rest) if the retries end here.
+        let verdict = if rest.is_none() && permanent(status, &headers, &head) {
+            Verdict::Done
+        } else {
+            Verdict::Retry {
+                reason: "retryable status",
+                hint,
+            }
+        };
+        (
+            Ok(TransportResponse::new(status, headers, rejoin(head, rest))),
+            verdict,
+        )
     }
 
     /// The wait before the next attempt, or `None` when the call must end now.
@@ -171,6 +178,8 @@ impl Transport for RetryTransport {
         };
         self.budget.deposit(started);
         let mut attempt: u32 = 1;
+        // Why this attempt is a retry ("" for the first), recorded on its span.
+        let mut retry_reason: &'static str = "";
         loop {
             let mut this_try = request.clone();
             if let Some(deadline) = deadline {
@@ -184,7 +193,13 @@ impl Transport for RetryTransport {
                 }
                 this_try = this_try.timeouts(overrides.with_deadline(remaining));
             }
-            let span = tracing::debug_span!("attempt", attempt, method = %request.method(), path = %request.path());
+            let span = tracing::debug_span!(
+                "attempt",
+                attempt,
+                retry_reason,
+                method = %request.method(),
+                path = %request.path()
+            );
             let outcome = self.inner.send(this_try).instrument(span).await;
             let (outcome, verdict) = match outcome {
                 Ok(response) => self.judge_response(response, idempotent).await,
@@ -205,9 +220,63 @@ impl Transport for RetryTransport {
                 delay_ms = delay.as_millis() as u64,
                 "retrying"
             );
+            if let Some(observer) = &self.policy.observer {
+                observer(attempt, reason);
+            }
+            retry_reason = reason;
             drop(outcome);
             self.clock.sleep(delay).await;
             attempt += 1;
         }
+    }
+}
+
+/// Reads up to `limit` bytes of `body`: the bytes, and the unread rest of the stream when the body
+/// is longer.
+async fn read_head(
+    body: Body,
+    limit: usize,
+) -> Result<(Bytes, Option<BodyStream>), TransportError> {
+    let mut stream = body.into_stream();
+    let mut head = BytesMut::new();
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)).await
+    {
+        head.extend_from_slice(&chunk?);
+        if head.len() > limit {
+            return Ok((head.freeze(), Some(stream)));
+        }
+    }
+    Ok((head.freeze(), None))
+}
+
+/// A body made of `head` followed by `rest`.
+fn rejoin(head: Bytes, rest: Option<BodyStream>) -> Body {
+    match rest {
+        None => Body::from_bytes(head),
+        Some(rest) => Body::from_stream(Chain {
+            first: Some(head),
+            rest,
+        }),
+    }
+}
+
+/// The already-read head, then the rest of the stream.
+struct Chain {
+    first: Option<Bytes>,
+    rest: BodyStream,
+}
+
+impl Stream for Chain {
+    type Item = Result<Bytes, TransportError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if let Some(first) = self.first.take() {
+            return std::task::Poll::Ready(Some(Ok(first)));
+        }
+        std::pin::Pin::new(&mut self.rest).poll_next(cx)
     }
 }

@@ -159,6 +159,7 @@ impl Transport for MockTransport {
         let body = TimedBody::new(
             body.into_stream(),
             timeouts.idle(),
+            timeouts.first_byte(),
             instant_after(start, timeouts.deadline()),
             exchange,
         );

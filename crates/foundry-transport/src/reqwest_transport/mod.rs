@@ -193,6 +193,7 @@ impl Transport for ReqwestTransport {
             let body = TimedBody::new(
                 ReqwestBody::new(body),
                 timeouts.idle(),
+                timeouts.first_byte(),
                 instant_after(start, timeouts.deadline()),
                 exchange,
             );
