@@ -1,7 +1,9 @@
 //! Building a client: from code, from the environment, or with a transport of the caller's.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use foundry_health::RequestMetrics;
 use foundry_resilience::{BreakerConfig, LimitConfig, RetryPolicy};
 use foundry_transport::{ReqwestTransport, SharedTransport};
 
@@ -165,10 +167,12 @@ impl ClientBuilder {
                 SharedTransport::new(builder.build().map_err(|e| Error::config("endpoint", e))?)
             }
         };
-        let retry = with_request_error_check(
+        let metrics = Arc::new(RequestMetrics::new());
+        let policy = with_request_error_check(
             self.retry
                 .unwrap_or_else(|| RetryPolicy::with_max_retries(self.config.retries)),
         );
+        let retry = counting_retries(policy, metrics.clone());
         let settings = ClientSettings {
             endpoint,
             raw: transport,
@@ -182,9 +186,21 @@ impl ClientBuilder {
             max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY),
             catalog_ttl: self.catalog_ttl.unwrap_or(Duration::from_secs(300)),
             cache: self.cache.map(AnswerCache::new),
+            metrics,
         };
         Ok(FoundryClient::from_settings(self.config, settings))
     }
+}
+
+/// Every retry is counted in the request metrics (and still told to the policy's own observer).
+fn counting_retries(policy: RetryPolicy, metrics: Arc<RequestMetrics>) -> RetryPolicy {
+    let theirs = policy.observer.clone();
+    policy.observe_retries(move |attempt, reason| {
+        metrics.record_retry();
+        if let Some(observer) = &theirs {
+            observer(attempt, reason);
+        }
+    })
 }
 
 /// Unless the policy has its own check: a 500 that describes a bad request (as Foundry's v1 Core

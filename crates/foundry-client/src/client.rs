@@ -15,7 +15,7 @@ use crate::builder::ClientBuilder;
 use crate::config::Config;
 use crate::error::Error;
 use crate::models::ModelDirectory;
-use crate::server::{ServerInfo, ServerKind, detect};
+use crate::server::{ServerInfo, ServerKind, default_concurrency, detect};
 
 /// The largest error body kept: enough for any real message, bounded against hostile servers.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -51,6 +51,7 @@ pub(crate) struct ClientSettings {
     pub(crate) max_body: usize,
     pub(crate) catalog_ttl: std::time::Duration,
     pub(crate) cache: Option<crate::cache::AnswerCache>,
+    pub(crate) metrics: Arc<foundry_health::RequestMetrics>,
 }
 
 /// The server's kind and the resilience stack that suits it, set up on first use.
@@ -154,7 +155,7 @@ impl FoundryClient {
                 tracing::debug!(kind = %info.kind, endpoint = %settings.endpoint, "server detected");
                 let limit = settings.concurrency.unwrap_or_else(|| {
                     let slots = info.slots.map(|n| n as usize);
-                    LimitConfig::new(slots.unwrap_or_else(|| info.kind.default_concurrency()), 1024)
+                    LimitConfig::new(slots.unwrap_or_else(|| default_concurrency(info.kind)), 1024)
                 });
                 let resilient = ResilienceBuilder::new()
                     .retry(settings.retry.clone())

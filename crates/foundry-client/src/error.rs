@@ -48,6 +48,29 @@ pub enum ErrorKind {
     Transport,
 }
 
+impl ErrorKind {
+    /// A short snake_case name, for metrics labels and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Api => "api",
+            Self::ModelNotFound => "model_not_found",
+            Self::ModelNotDownloaded => "model_not_downloaded",
+            Self::ModelNotLoaded => "model_not_loaded",
+            Self::RateLimited => "rate_limited",
+            Self::CircuitOpen => "circuit_open",
+            Self::Overloaded => "overloaded",
+            Self::StreamInterrupted => "stream_interrupted",
+            Self::Decode => "decode",
+            Self::Unsupported => "unsupported",
+            Self::Config => "config",
+            Self::InvalidStructuredOutput => "invalid_structured_output",
+            Self::Transport => "transport",
+        }
+    }
+}
+
 /// An error of the Foundry Local client.
 ///
 /// `Display` says what failed at this level; the cause (a transport error, a decode error) is the

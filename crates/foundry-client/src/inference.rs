@@ -46,6 +46,7 @@ impl FoundryClient {
             return Ok(hit);
         }
         let started = tokio::time::Instant::now();
+        let flight = self.metrics().start();
         let result = self
             .with_model(&model, |name| {
                 let mut request = request.clone();
@@ -60,6 +61,10 @@ impl FoundryClient {
             .instrument(span.clone())
             .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(response) => flight.success(response.usage.as_ref().map(|u| u.completion_tokens)),
+            Err(error) => flight.failure(error.kind().as_str()),
+        }
         if let Ok(response) = &result {
             record_usage(&span, response);
             if let (Some(cache), Some(key)) = (&self.settings().cache, cache_key) {
@@ -76,15 +81,23 @@ impl FoundryClient {
     ) -> Result<CompletionResponse, Error> {
         request.stream = None;
         let model = self.model_or_default(&request.model);
-        self.with_model(&model, |name| {
-            let mut request = request.clone();
-            request.model = name;
-            async move {
-                let body = Self::post_json(routes::COMPLETIONS, &request)?;
-                self.execute_json(body, "completion").await
-            }
-        })
-        .await
+        let flight = self.metrics().start();
+        let result = self
+            .with_model(&model, |name| {
+                let mut request = request.clone();
+                request.model = name;
+                async move {
+                    let body = Self::post_json(routes::COMPLETIONS, &request)?;
+                    self.execute_json::<CompletionResponse>(body, "completion")
+                        .await
+                }
+            })
+            .await;
+        match &result {
+            Ok(response) => flight.success(response.usage.as_ref().map(|u| u.completion_tokens)),
+            Err(error) => flight.failure(error.kind().as_str()),
+        }
+        result
     }
 
     /// Embeds the input; vectors come back as floats.
@@ -93,16 +106,24 @@ impl FoundryClient {
         request: EmbeddingsRequest,
     ) -> Result<EmbeddingsResponse, Error> {
         let model = self.model_or_default(&request.model);
-        self.with_model(&model, |name| {
-            let mut request = request.clone();
-            request.model = name;
-            async move {
-                let body = Self::post_json(routes::EMBEDDINGS, &request)?;
-                let (_, bytes) = self.execute_bytes(body, "embeddings").await?;
-                EmbeddingsResponse::from_slice(&bytes).map_err(|e| Error::decode("embeddings", e))
-            }
-        })
-        .await
+        let flight = self.metrics().start();
+        let result = self
+            .with_model(&model, |name| {
+                let mut request = request.clone();
+                request.model = name;
+                async move {
+                    let body = Self::post_json(routes::EMBEDDINGS, &request)?;
+                    let (_, bytes) = self.execute_bytes(body, "embeddings").await?;
+                    EmbeddingsResponse::from_slice(&bytes)
+                        .map_err(|e| Error::decode("embeddings", e))
+                }
+            })
+            .await;
+        match &result {
+            Ok(_) => flight.success(None),
+            Err(error) => flight.failure(error.kind().as_str()),
+        }
+        result
     }
 
     /// Runs `call` with the server's name for `model`; on a Foundry server that says the model is

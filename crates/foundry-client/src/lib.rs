@@ -36,6 +36,7 @@ mod discover;
 mod error;
 mod inference;
 mod models;
+mod observe;
 mod raw;
 mod routes;
 mod server;
@@ -53,6 +54,9 @@ pub use models::{DownloadStream, ReadyModel};
 pub use server::{ServerInfo, ServerKind};
 pub use stream::ChatStream;
 
+pub use foundry_health::{
+    HealthStatus, MetricsSnapshot, ProbeOutcome, ProbeReport, RequestMetrics,
+};
 pub use foundry_protocol::foundry::LoadOutcome;
 pub use foundry_protocol::{
     ChatChunk, ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, DownloadProgress,

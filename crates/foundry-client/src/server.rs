@@ -1,55 +1,18 @@
 //! Which server answers at an endpoint, detected once, so routes and quirks can follow it.
 
-use std::fmt;
-
 use foundry_protocol::foundry::CoreFlavour;
 use foundry_protocol::{LlamaHealth, LlamaProps, ServiceStatus};
 use foundry_transport::http::StatusCode;
 use foundry_transport::{SharedTransport, Transport, TransportRequest};
 
-/// The kinds of server this client knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ServerKind {
-    /// Foundry Local's legacy CLI service (`/openai/*`, `/foundry/list`).
-    FoundryLegacy,
-    /// Foundry Local's web service on the C# Core 1.x (Kestrel).
-    FoundryCore1,
-    /// Foundry Local's web service on the C++ Core 2.x (oatpp).
-    FoundryCore2,
-    /// llama.cpp's `llama-server`.
-    LlamaCpp,
-    /// Any other OpenAI-compatible server (Ollama `/v1`, vLLM, ...).
-    OpenAiCompatible,
-}
+pub use foundry_health::ServerKind;
 
-impl ServerKind {
-    /// Whether this is a Foundry Local service of any generation.
-    pub fn is_foundry(self) -> bool {
-        matches!(
-            self,
-            Self::FoundryLegacy | Self::FoundryCore1 | Self::FoundryCore2
-        )
-    }
-
-    /// The in-flight limit that suits the server when nothing else is known.
-    pub fn default_concurrency(self) -> usize {
-        match self {
-            Self::FoundryLegacy | Self::FoundryCore1 | Self::FoundryCore2 | Self::LlamaCpp => 4,
-            Self::OpenAiCompatible => 64,
-        }
-    }
-}
-
-impl fmt::Display for ServerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::FoundryLegacy => "Foundry Local (legacy service)",
-            Self::FoundryCore1 => "Foundry Local (Core 1.x web service)",
-            Self::FoundryCore2 => "Foundry Local (Core 2.x web service)",
-            Self::LlamaCpp => "llama.cpp server",
-            Self::OpenAiCompatible => "OpenAI-compatible server",
-        })
+/// The in-flight limit that suits a server of `kind` when nothing else is known (DESIGN:
+/// Foundry handles requests one at a time, llama.cpp has its slots, others scale out).
+pub(crate) fn default_concurrency(kind: ServerKind) -> usize {
+    match kind {
+        ServerKind::OpenAiCompatible => 64,
+        _ => 4,
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use foundry_health::InFlight;
 use foundry_protocol::{
     ChatAccumulator, ChatChunk, ChatRequest, ChatResponse, ChatStreamDecoder, StreamError,
     StreamEvent, StreamOptions,
@@ -32,6 +33,7 @@ impl FoundryClient {
             request.stream_options = Some(StreamOptions::with_usage());
         }
         let accumulator = ChatAccumulator::for_request(&request);
+        let flight = self.metrics().start();
         let model = self.model_or_default(&request.model);
         let response = self
             .with_model(&model, |name| {
@@ -42,8 +44,17 @@ impl FoundryClient {
                         .await
                 }
             })
-            .await?;
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                flight.failure(error.kind().as_str());
+                return Err(error);
+            }
+        };
         Ok(ChatStream {
+            flight: Some(flight),
+            last_usage: None,
             body: Some(response.into_stream()),
             decoder: ChatStreamDecoder::default(),
             accumulator,
@@ -58,6 +69,10 @@ impl FoundryClient {
 /// whole answer, tool calls merged.
 #[derive(Debug)]
 pub struct ChatStream {
+    /// Measures the call for the client's metrics; finished when the stream ends.
+    flight: Option<InFlight>,
+    /// The last usage seen, for the metrics' token count.
+    last_usage: Option<foundry_protocol::Usage>,
     body: Option<BodyStream>,
     decoder: ChatStreamDecoder,
     accumulator: ChatAccumulator,
@@ -91,6 +106,14 @@ impl ChatStream {
     fn take_event(&mut self, event: Result<StreamEvent<ChatChunk>, StreamError>) {
         match event {
             Ok(StreamEvent::Item(chunk)) => {
+                if self.accumulator.chunk_count() == 0
+                    && let Some(flight) = self.flight.as_mut()
+                {
+                    flight.first_token();
+                }
+                if let Some(usage) = &chunk.usage {
+                    self.last_usage = Some(usage.clone());
+                }
                 self.accumulator.push(&chunk);
                 self.pending.push_back(Ok(chunk));
             }
@@ -110,12 +133,15 @@ impl ChatStream {
 
     /// The body ended: complete, or an interruption.
     fn finish_body(&mut self) {
-        if let Some(event) = self.decoder.finish() {
+        let tail: Vec<_> = self.decoder.finish().collect();
+        for event in tail {
             self.take_event(event);
         }
         if self.body.is_some() && !self.accumulator.is_complete() {
             let partial = self.take_partial();
             self.end_with(Error::stream_interrupted(WHAT, partial, None));
+        } else if self.body.is_some() {
+            self.end_complete();
         }
         self.body = None;
     }
@@ -128,8 +154,18 @@ impl ChatStream {
     }
 
     fn end_with(&mut self, error: Error) {
+        if let Some(flight) = self.flight.take() {
+            flight.failure(error.kind().as_str());
+        }
         self.pending.push_back(Err(error));
         self.body = None;
+    }
+
+    /// The stream ended complete: the call counts as a success with its generated tokens.
+    fn end_complete(&mut self) {
+        if let Some(flight) = self.flight.take() {
+            flight.success(self.last_usage.as_ref().map(|u| u.completion_tokens));
+        }
     }
 }
 

@@ -23,6 +23,16 @@ pub enum ServerKind {
     OpenAiCompatible,
 }
 
+impl ServerKind {
+    /// Whether this is a Foundry Local service of any generation.
+    pub fn is_foundry(self) -> bool {
+        matches!(
+            self,
+            Self::FoundryLegacy | Self::FoundryCore1 | Self::FoundryCore2
+        )
+    }
+}
+
 impl fmt::Display for ServerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

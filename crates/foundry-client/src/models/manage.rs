@@ -154,7 +154,7 @@ impl FoundryClient {
                 model.to_owned()
             }
             ServerKind::FoundryCore2 => self.ready_core2(model).await?,
-            ServerKind::LlamaCpp | ServerKind::OpenAiCompatible => model.to_owned(),
+            _ => model.to_owned(),
         };
         Ok(ReadyModel {
             requested: model.to_owned(),
