@@ -21,7 +21,7 @@ commands:
   demo    the client end to end: discovery, health, model management, a completion, a stream,
           a batch with progress, what the client saw (uses FOUNDRY_ENDPOINT, else the emulator)
   test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
-          every example against the emulator, and the docs build
+          every example against the emulator, the real-server suite (e2e), and the docs build
   lint    format check and clippy -D warnings only
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
           ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
@@ -118,6 +118,11 @@ fn test_steps() -> Vec<Step> {
         ),
     ];
     steps.extend(example_steps());
+    steps.push(Step::cargo(
+        "e2e: the real-server suite (builds its servers on first use)",
+        minutes(45),
+        &["run", "--locked", "--quiet", "-p", "xtask", "--", "e2e"],
+    ));
     steps.push(
         Step::cargo(
             "docs build without warnings",

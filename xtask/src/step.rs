@@ -88,6 +88,9 @@ impl Step {
         for key in &self.env_removed {
             command.env_remove(key);
         }
+        // Its own process group, so a timeout stops cargo and everything it started (rustc,
+        // test binaries), not cargo alone.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().map_err(|error| StepFailure::Spawn {
             step: self.name.clone(),
             error,
@@ -131,6 +134,10 @@ fn wait_with_timeout(
             Ok(Some(status)) => return Some(Ok(status)),
             Ok(None) if Instant::now() >= deadline => {
                 // Best effort: the step already failed; a kill error changes nothing for the caller.
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(format!("-{}", child.id()))
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 return None;

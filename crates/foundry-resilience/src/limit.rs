@@ -86,6 +86,15 @@ impl ConcurrencyLimit {
 
     /// Waits for a slot, or refuses when the queue is full or the wait too long.
     pub async fn acquire(&self) -> Result<OwnedSemaphorePermit, Rejection> {
+        self.acquire_within(None).await
+    }
+
+    /// Like [`acquire`](Self::acquire), waiting at most `limit` (and at most the configured
+    /// `max_wait`): a request's own deadline bounds its time in the queue too.
+    pub async fn acquire_within(
+        &self,
+        limit: Option<Duration>,
+    ) -> Result<OwnedSemaphorePermit, Rejection> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
@@ -99,7 +108,11 @@ impl ConcurrencyLimit {
         }
         let _leave_queue = LeaveQueue(&self.waiting);
         let wait = self.slots.clone().acquire_owned();
-        let permit = match self.config.max_wait {
+        let max_wait = match (self.config.max_wait, limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let permit = match max_wait {
             None => wait.await,
             Some(max_wait) => tokio::select! {
                 permit = wait => permit,
@@ -145,8 +158,22 @@ impl LimitTransport {
 
 #[async_trait]
 impl Transport for LimitTransport {
-    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
-        let permit = self.limit.acquire().await.map_err(Rejection::into_error)?;
+    async fn send(
+        &self,
+        mut request: TransportRequest,
+    ) -> Result<TransportResponse, TransportError> {
+        let overrides = request.timeout_overrides();
+        let queued_at = self.limit.clock.now();
+        let permit = self
+            .limit
+            .acquire_within(overrides.deadline())
+            .await
+            .map_err(Rejection::into_error)?;
+        if let Some(deadline) = overrides.deadline() {
+            // The time spent queueing comes out of the request's own deadline.
+            let waited = self.limit.clock.now().saturating_duration_since(queued_at);
+            request = request.timeouts(overrides.with_deadline(deadline.saturating_sub(waited)));
+        }
         let response = self.inner.send(request).await?;
         let (status, headers, body) = response.into_parts();
         let guarded = SlotHeldBody {

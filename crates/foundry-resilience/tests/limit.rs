@@ -113,3 +113,46 @@ async fn a_queue_wait_bound_gives_a_typed_timeout() {
     );
     busy.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_requests_deadline_bounds_its_wait_and_what_remains_is_passed_on() {
+    use foundry_transport::Timeouts;
+    let mock = MockTransport::new();
+    mock.push(MockResponse::json("{}").delay(Duration::from_secs(3)));
+    mock.push(MockResponse::json("{}"));
+    let transport = limited(&mock, LimitConfig::new(1, 8));
+    let busy = {
+        let transport = transport.clone();
+        tokio::spawn(async move {
+            transport
+                .send(TransportRequest::get("/busy"))
+                .await
+                .map(|_| ())
+        })
+    };
+    tokio::task::yield_now().await;
+    let short = TransportRequest::get("/short")
+        .timeouts(Timeouts::new().with_deadline(Duration::from_secs(1)));
+    let error = transport.send(short).await.unwrap_err();
+    assert!(
+        matches!(rejection_of(&error), Some(Rejection::QueueTimeout { .. })),
+        "{error}"
+    );
+    let long = TransportRequest::get("/long")
+        .timeouts(Timeouts::new().with_deadline(Duration::from_secs(10)));
+    transport.send(long).await.unwrap();
+    busy.await.unwrap().unwrap();
+    let sent = mock.requests();
+    let long_deadline = sent
+        .iter()
+        .find(|r| r.path() == "/long")
+        .unwrap()
+        .timeout_overrides()
+        .deadline()
+        .unwrap();
+    assert_eq!(
+        long_deadline,
+        Duration::from_secs(8),
+        "queued from 1 s to 3 s: 2 of its 10 s are gone"
+    );
+}

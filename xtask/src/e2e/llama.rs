@@ -183,7 +183,8 @@ pub fn start(
         ))
         .stderr(Stdio::from(log_file));
     if embeddings {
-        command.arg("--embeddings");
+        // SmolLM2 has no pooling of its own; OpenAI-style embeddings need one.
+        command.args(["--embeddings", "--pooling", "mean"]);
     }
     let child = command
         .spawn()
