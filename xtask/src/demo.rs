@@ -63,13 +63,22 @@ async fn demo() -> DemoResult {
     println!("The server answering there is: {}.", info.kind);
 
     heading("2. Health");
-    let started = Instant::now();
-    let loaded = client.loaded_models().await?;
+    let health = client.health().await?;
     println!(
-        "It answered in {:.1} ms; loaded models: {}.",
-        started.elapsed().as_secs_f64() * 1e3,
-        list(&loaded)
+        "Probe: {:?}, answered in {:.1} ms.",
+        health.outcome,
+        health.latency.as_secs_f64() * 1e3
     );
+    if let Some(models) = &health.loaded_models {
+        println!("Loaded models: {}.", list(models));
+    }
+    for figure in &health.memory {
+        println!(
+            "Memory: {:.1} MiB, from {:?}.",
+            figure.bytes as f64 / 1048576.0,
+            figure.source
+        );
+    }
     if let Some(breaker) = client.breaker() {
         println!(
             "Circuit breaker: {:?} (it opens after repeated failures and fails calls fast).",
@@ -180,6 +189,27 @@ async fn demo() -> DemoResult {
     );
 
     heading("7. What the client saw");
+    let metrics = client.metrics_snapshot();
+    println!(
+        "{} calls, {} succeeded, {} retried attempts, errors: {:?}.",
+        metrics.requests, metrics.successes, metrics.retries, metrics.errors
+    );
+    if let Some(latency) = &metrics.latency {
+        println!(
+            "Latency: p50 {:.1} ms, p99 {:.1} ms.",
+            ms(latency.p50),
+            ms(latency.p99)
+        );
+    }
+    if let Some(ttft) = &metrics.time_to_first_token {
+        println!("Time to first token (streams): p50 {:.1} ms.", ms(ttft.p50));
+    }
+    if let Some(rate) = &metrics.tokens_per_second {
+        println!(
+            "Generation speed: {:.0} tokens/s on average ({} tokens in all).",
+            rate.mean, metrics.generated_tokens
+        );
+    }
     if let Some(limit) = client.concurrency_limit() {
         println!(
             "In flight now: {}; the limit to this server: {}.",
@@ -197,6 +227,10 @@ async fn demo() -> DemoResult {
         "\nDone. Next: `cargo run -p examples --example streaming`, or set FOUNDRY_ENDPOINT to try your own server."
     );
     Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
 }
 
 fn list(items: &[String]) -> String {

@@ -118,6 +118,15 @@ fn test_steps() -> Vec<Step> {
         ),
     ];
     steps.extend(example_steps());
+    steps.push(
+        Step::cargo(
+            "demo against the emulator",
+            minutes(5),
+            &["run", "--locked", "--quiet", "-p", "xtask", "--", "demo"],
+        )
+        .env_remove("FOUNDRY_ENDPOINT")
+        .env_remove("FOUNDRY_LOCAL_ENDPOINT"),
+    );
     steps.push(Step::cargo(
         "e2e: the real-server suite (builds its servers on first use)",
         minutes(45),
@@ -135,11 +144,13 @@ fn test_steps() -> Vec<Step> {
 }
 
 /// The runnable examples, which must exit 0.
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 6] = [
     "basic_usage",
     "streaming",
     "batch_processing",
     "model_management",
+    "production",
+    "health_monitor",
 ];
 
 /// Every example against the in-process emulator: no endpoint variable, so each falls back to it.

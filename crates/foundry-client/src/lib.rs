@@ -55,7 +55,8 @@ pub use server::{ServerInfo, ServerKind};
 pub use stream::ChatStream;
 
 pub use foundry_health::{
-    HealthStatus, MetricsSnapshot, ProbeOutcome, ProbeReport, RequestMetrics,
+    HealthMonitor, HealthStatus, MetricsSnapshot, MonitorConfig, MonitorHandle, Probe,
+    ProbeOutcome, ProbeReport, RequestMetrics,
 };
 pub use foundry_protocol::foundry::LoadOutcome;
 pub use foundry_protocol::{

@@ -28,6 +28,13 @@ impl FoundryClient {
     /// known (each figure says where it came from). The probe bypasses the retries and the circuit
     /// breaker, so it reports the server as it is.
     pub async fn health(&self) -> Result<ProbeReport, Error> {
+        Ok(self.health_probe().await?.probe().await)
+    }
+
+    /// The probe that suits this server, for a [`HealthMonitor`](foundry_health::HealthMonitor)
+    /// that checks it in the background. It bypasses the retries and the circuit breaker, and
+    /// reads the server's memory when the server runs on this machine.
+    pub async fn health_probe(&self) -> Result<Arc<dyn Probe>, Error> {
         let kind = self.stack().await?.info.kind;
         let transport = self.settings().raw.clone();
         let local = is_loopback_url(self.endpoint());
@@ -41,6 +48,6 @@ impl FoundryClient {
             ServerKind::LlamaCpp => Arc::new(LlamaCppProbe::new(transport).local_process(local)),
             _ => Arc::new(OpenAiProbe::new(transport).local_process(local)),
         };
-        Ok(probe.probe().await)
+        Ok(probe)
     }
 }
