@@ -44,6 +44,7 @@ pub struct ClientBuilder {
     max_body: Option<usize>,
     catalog_ttl: Option<Duration>,
     cache: Option<CacheConfig>,
+    plaintext_key_allowed: bool,
 }
 
 impl ClientBuilder {
@@ -135,6 +136,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Allows sending the API key over plain `http://` to a host that is not this machine
+    /// (refused by default: anyone on the path could read it).
+    pub fn allow_plaintext_api_key(mut self, allowed: bool) -> Self {
+        self.plaintext_key_allowed = allowed;
+        self
+    }
+
     /// Keeps answers to deterministic requests (temperature 0 or a seed) and serves repeats from
     /// memory (off by default).
     pub fn cache(mut self, config: CacheConfig) -> Self {
@@ -162,7 +170,9 @@ impl ClientBuilder {
                     .first_byte_timeout(self.config.timeout)
                     .idle_timeout(self.config.timeout);
                 if let Some(key) = &self.config.api_key {
-                    builder = builder.api_key(key);
+                    builder = builder
+                        .api_key(key)
+                        .allow_plaintext_key(self.plaintext_key_allowed);
                 }
                 SharedTransport::new(builder.build().map_err(|e| Error::config("endpoint", e))?)
             }

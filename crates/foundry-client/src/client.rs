@@ -200,10 +200,15 @@ impl FoundryClient {
     ) -> Result<(StatusCode, Bytes), Error> {
         let response = self.execute(request, what).await?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response
             .bytes_limited(self.inner.settings.max_body)
             .await
             .map_err(|e| Error::transport(what, e))?;
+        // A success status whose body is an error envelope is the error it describes.
+        if carries_error_envelope(&body) {
+            return Err(Error::from_response(what, status, &headers, body));
+        }
         Ok((status, body))
     }
 
@@ -226,4 +231,25 @@ impl FoundryClient {
         let json = serde_json::to_vec(body).map_err(|e| Error::config("request body", e))?;
         Ok(TransportRequest::post_json(path, json).idempotent(true))
     }
+}
+
+/// Whether a JSON body is an error envelope (`{"error": {...}}` or `{"error": "text"}`); `"error":
+/// null`, which the legacy service sends on successes, is not.
+pub(crate) fn carries_error_envelope(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        error: Option<serde_json::Value>,
+        #[serde(default)]
+        choices: Option<serde_json::Value>,
+        #[serde(default)]
+        data: Option<serde_json::Value>,
+    }
+    // Most answers never mention "error": skip the second parse for them.
+    if !body.windows(7).any(|w| w == b"\"error\"") {
+        return false;
+    }
+    serde_json::from_slice::<Probe>(body).is_ok_and(|probe| {
+        probe.error.is_some_and(|e| !e.is_null()) && probe.choices.is_none() && probe.data.is_none()
+    })
 }

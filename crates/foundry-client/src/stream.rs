@@ -45,7 +45,7 @@ impl FoundryClient {
                 }
             })
             .await;
-        let response = match response {
+        let response = match response.and_then(require_event_stream) {
             Ok(response) => response,
             Err(error) => {
                 flight.failure(error.kind().as_str());
@@ -196,4 +196,25 @@ impl Stream for ChatStream {
             }
         }
     }
+}
+
+/// A streamed answer must be `text/event-stream`; anything else (a JSON error page from a proxy,
+/// HTML) is a typed error instead of an answer that never ends properly.
+fn require_event_stream(
+    response: foundry_transport::TransportResponse,
+) -> Result<foundry_transport::TransportResponse, Error> {
+    let content_type = response
+        .headers()
+        .get(foundry_transport::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // Servers that send no content type at all are given the benefit of the doubt.
+    if content_type.is_empty() || content_type.starts_with("text/event-stream") {
+        return Ok(response);
+    }
+    Err(Error::new(
+        ErrorKind::Decode,
+        format!("{WHAT}: expected an event stream, the server answered {content_type:?}"),
+    ))
 }

@@ -21,6 +21,7 @@ pub struct ReqwestTransportBuilder {
     api_key: Option<String>,
     timeouts: Option<Timeouts>,
     headers: HeaderMap,
+    plaintext_key_allowed: bool,
 }
 
 impl ReqwestTransportBuilder {
@@ -39,6 +40,13 @@ impl ReqwestTransportBuilder {
     /// its own `Authorization`). The key is kept out of every `Debug` output.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+
+    /// Allows sending the API key over plain `http://` to a host that is not this machine. Off by
+    /// default: anyone on the path could read the key.
+    pub fn allow_plaintext_key(mut self, allowed: bool) -> Self {
+        self.plaintext_key_allowed = allowed;
         self
     }
 
@@ -90,6 +98,18 @@ impl ReqwestTransportBuilder {
             .as_deref()
             .map(validate_base_url)
             .transpose()?;
+        if self.api_key.is_some()
+            && !self.plaintext_key_allowed
+            && let Some(url) = &base_url
+            && url.starts_with("http://")
+            && !is_loopback_host(url)
+        {
+            return Err(TransportError::new(
+                ErrorKind::InvalidInput,
+                "refusing to send the API key over plain http to a host that is not this machine: \
+                 use https, or allow it explicitly",
+            ));
+        }
         let mut headers = self.headers;
         if let Some(key) = &self.api_key {
             let value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| {
@@ -110,7 +130,10 @@ impl ReqwestTransportBuilder {
             .tcp_nodelay(true)
             // Retrying is a decision for the resilience decorators, which know whether
             // the request is idempotent and what budget is left.
-            .retry(reqwest::retry::never());
+            .retry(reqwest::retry::never())
+            // A local model server has no reason to redirect; following one could carry the
+            // request (and its key) to another host. A 3xx is handed back as it is.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(connect) = timeouts.connect() {
             builder = builder.connect_timeout(connect);
         }
@@ -159,5 +182,79 @@ impl fmt::Debug for ReqwestTransportBuilder {
             .field("timeouts", &self.current())
             .field("default_headers", &self.headers.keys().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// Whether the host of `url` (`http://host:port/...`) is this machine: `localhost`, `127.0.0.0/8`
+/// or `[::1]`.
+fn is_loopback_host(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognized() {
+        for url in [
+            "http://127.0.0.1:5272",
+            "http://localhost",
+            "http://[::1]:8080/v1",
+            "http://user:pw@127.0.0.2:1",
+        ] {
+            assert!(is_loopback_host(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.1:5272",
+            "http://example.com",
+            "http://127.0.0.1.example.com",
+        ] {
+            assert!(!is_loopback_host(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_key_over_plain_http_to_another_host_needs_an_opt_in() {
+        let refused = ReqwestTransportBuilder::new()
+            .base_url("http://10.1.2.3:5272")
+            .api_key("sk-secret")
+            .build();
+        let error = refused.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        assert!(!error.to_string().contains("sk-secret"));
+        let allowed = ReqwestTransportBuilder::new()
+            .base_url("http://10.1.2.3:5272")
+            .api_key("k")
+            .allow_plaintext_key(true)
+            .build();
+        assert!(allowed.is_ok());
+        assert!(
+            ReqwestTransportBuilder::new()
+                .base_url("https://10.1.2.3")
+                .api_key("k")
+                .build()
+                .is_ok()
+        );
+        assert!(
+            ReqwestTransportBuilder::new()
+                .base_url("http://127.0.0.1:1")
+                .api_key("k")
+                .build()
+                .is_ok()
+        );
     }
 }
