@@ -7,6 +7,7 @@
 
 mod demo;
 mod e2e;
+mod soak;
 mod step;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ commands:
   test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
           every example against the emulator, the real-server suite (e2e), and the docs build
   lint    format check and clippy -D warnings only
+  soak    10,000 requests at 64 in flight with 20 % injected faults (`--quick`: 1,000)
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
           ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
   help    this text
@@ -34,6 +36,20 @@ fn main() -> ExitCode {
     let steps = match command {
         "test" => lint_steps().into_iter().chain(test_steps()).collect(),
         "lint" => lint_steps(),
+        "soak" => {
+            let requests = if args.iter().any(|a| a == "--quick") {
+                1_000
+            } else {
+                10_000
+            };
+            return match soak::run(requests) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    eprintln!("\nxtask soak: FAILED: {failure}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         "demo" => {
             return match demo::run() {
                 Ok(()) => ExitCode::SUCCESS,
@@ -118,6 +134,13 @@ fn test_steps() -> Vec<Step> {
         ),
     ];
     steps.extend(example_steps());
+    steps.push(Step::cargo(
+        "soak: 1,000 requests at 64 in flight with 20 % faults",
+        minutes(10),
+        &[
+            "run", "--locked", "--quiet", "-p", "xtask", "--", "soak", "--quick",
+        ],
+    ));
     steps.push(
         Step::cargo(
             "demo against the emulator",
