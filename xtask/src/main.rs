@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod deny;
 mod e2e;
 mod soak;
 mod step;
@@ -23,7 +24,7 @@ commands:
           a batch with progress, what the client saw (uses FOUNDRY_ENDPOINT, else the emulator)
   test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
           every example against the emulator, the real-server suite (e2e), and the docs build
-  lint    format check and clippy -D warnings only
+  lint    format check, clippy -D warnings, and the supply-chain check (cargo deny)
   soak    10,000 requests at 64 in flight with 20 % injected faults (`--quick`: 1,000)
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
           ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
@@ -97,7 +98,7 @@ fn minutes(n: u64) -> Duration {
 
 /// Format and clippy: cheap checks that fail fast before the long test build.
 fn lint_steps() -> Vec<Step> {
-    vec![
+    let mut steps = vec![
         Step::cargo(
             "format check",
             minutes(2),
@@ -116,7 +117,9 @@ fn lint_steps() -> Vec<Step> {
                 "warnings",
             ],
         ),
-    ]
+    ];
+    steps.extend(deny::steps());
+    steps
 }
 
 /// Every test the workspace has, every example, then the docs build with warnings denied.
