@@ -170,13 +170,14 @@ fn test_steps() -> Vec<Step> {
 }
 
 /// The runnable examples, which must exit 0.
-const EXAMPLES: [&str; 6] = [
+const EXAMPLES: [&str; 7] = [
     "basic_usage",
     "streaming",
     "batch_processing",
     "model_management",
     "production",
     "health_monitor",
+    "structured_output",
 ];
 
 /// Every example against the in-process emulator: no endpoint variable, so each falls back to it.

@@ -5,7 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use foundry_protocol::{ApiError, ChatResponse, DecodeError, IncompleteStream, ModelProblem};
+use foundry_protocol::{
+    ApiError, ChatResponse, DecodeError, FinishReason, IncompleteStream, ModelProblem,
+};
 use foundry_resilience::{Rejection, rejection_of};
 use foundry_transport::http::{HeaderMap, StatusCode};
 use foundry_transport::{ErrorKind as TransportKind, TransportError};
@@ -87,7 +89,15 @@ struct Inner {
     body: Option<Bytes>,
     retry_after: Option<Duration>,
     partial: Option<IncompleteStream>,
+    structured: Option<Box<StructuredFailure>>,
     source: Option<BoxError>,
+}
+
+/// What an answer that failed its structure was, for [`ErrorKind::InvalidStructuredOutput`].
+struct StructuredFailure {
+    raw: String,
+    finish_reason: Option<FinishReason>,
+    problems: Vec<String>,
 }
 
 impl Error {
@@ -101,6 +111,7 @@ impl Error {
                 body: None,
                 retry_after: None,
                 partial: None,
+                structured: None,
                 source: None,
             }),
         }
@@ -219,6 +230,35 @@ impl Error {
         error
     }
 
+    /// An answer that is not the structure asked for: `raw` is its text, `problems` what is wrong
+    /// with it (the parse error, the schema violations, the caller's check).
+    #[cfg_attr(not(feature = "structured"), allow(dead_code))]
+    pub(crate) fn invalid_structured_output(
+        what: &str,
+        raw: String,
+        finish_reason: Option<FinishReason>,
+        problems: Vec<String>,
+    ) -> Self {
+        let cut = if finish_reason == Some(FinishReason::Length) {
+            " (the answer was cut at the token limit: finish_reason length)"
+        } else {
+            ""
+        };
+        let first = problems.first().map_or("", String::as_str);
+        let more = match problems.len() {
+            0 | 1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        let message = format!("{what}: the answer does not fit: {first}{more}{cut}");
+        let mut error = Self::new(ErrorKind::InvalidStructuredOutput, message);
+        error.inner.structured = Some(Box::new(StructuredFailure {
+            raw,
+            finish_reason,
+            problems,
+        }));
+        error
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -252,6 +292,35 @@ impl Error {
     /// For an interrupted stream: how many chunks arrived before it ended.
     pub fn chunks_received(&self) -> Option<usize> {
         self.inner.partial.as_ref().map(|p| p.chunks)
+    }
+
+    /// For invalid structured output: the answer's text, exactly as the model wrote it.
+    pub fn raw_output(&self) -> Option<&str> {
+        self.inner.structured.as_ref().map(|s| s.raw.as_str())
+    }
+
+    /// For invalid structured output: why the model stopped (`length` when `max_tokens` cut the
+    /// value short).
+    pub fn finish_reason(&self) -> Option<&FinishReason> {
+        self.inner
+            .structured
+            .as_ref()
+            .and_then(|s| s.finish_reason.as_ref())
+    }
+
+    /// For invalid structured output: what is wrong with the answer — the parse error, each
+    /// schema violation (with its JSON pointer), a deserialization error, or the caller's check.
+    /// Empty for other errors.
+    pub fn problems(&self) -> &[String] {
+        self.inner
+            .structured
+            .as_ref()
+            .map_or(&[], |s| s.problems.as_slice())
+    }
+
+    /// For invalid structured output: whether the token limit cut the answer short.
+    pub fn is_truncated(&self) -> bool {
+        self.finish_reason() == Some(&FinishReason::Length)
     }
 
     /// Whether trying the same call again later may succeed.
@@ -329,6 +398,11 @@ impl fmt::Debug for Error {
         }
         if let Some(retry_after) = self.inner.retry_after {
             debug.field("retry_after", &retry_after);
+        }
+        if let Some(structured) = &self.inner.structured {
+            debug
+                .field("finish_reason", &structured.finish_reason)
+                .field("problems", &structured.problems);
         }
         if let Some(source) = &self.inner.source {
             debug.field("source", source);

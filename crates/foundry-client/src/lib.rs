@@ -12,7 +12,9 @@
 //!   and never more than a few requests in flight to a local server;
 //! - streams answers and reports a stream that stopped early as an error, never as a short answer;
 //! - manages models: catalog, downloaded and loaded lists, load, unload, download with progress,
-//!   and [`ensure_ready`](FoundryClient::ensure_ready).
+//!   and [`ensure_ready`](FoundryClient::ensure_ready);
+//! - asks for typed JSON answers and validates them against their schema
+//!   ([`chat_json`](FoundryClient::chat_json), feature `structured`).
 //!
 //! ```no_run
 //! use foundry_client::{ChatRequest, FoundryClient, Message};
@@ -23,6 +25,19 @@
 //! println!("{}", answer.text().unwrap_or_default());
 //! # Ok(()) }
 //! ```
+
+//! # Features
+//! - `structured` (on by default): structured output — [`FoundryClient::chat_json`],
+//!   [`StructuredSchema`], [`StructuredStream`] — with `schemars` (schemas from types) and
+//!   `jsonschema` (the validator, without network or file resolution). The validator is the
+//!   heavy part: measured on a 2-core machine, a cold build of this crate takes about 55 % more
+//!   CPU (roughly 110 s to 170 s) and its dependency tree grows from 103 to 152 crates (regex
+//!   engines, big integers). It also turns on serde_json's `float_roundtrip` for the whole
+//!   program: floats parse exactly, about 15 % slower in float-heavy JSON such as embeddings.
+//!   Structured output is a headline use of a local model, and the cost is paid once per cold
+//!   build, so it is on by default; programs that never ask for JSON can depend on this crate
+//!   with `default-features = false`. Deriving [`JsonSchema`] needs `schemars` (version 1,
+//!   feature `derive`) among the program's own dependencies.
 
 #![forbid(unsafe_code)]
 
@@ -41,6 +56,8 @@ mod raw;
 mod routes;
 mod server;
 mod stream;
+#[cfg(feature = "structured")]
+mod structured;
 
 pub use batch::{Batch, BatchProgress};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY};
@@ -53,6 +70,15 @@ pub use error::{Error, ErrorKind};
 pub use models::{DownloadStream, ReadyModel};
 pub use server::{ServerInfo, ServerKind};
 pub use stream::ChatStream;
+#[cfg(feature = "structured")]
+pub use structured::{
+    JsonMode, Structured, StructuredCall, StructuredEvent, StructuredSchema, StructuredStream,
+};
+
+/// The schema derivation used by structured output, re-exported so that its version always
+/// matches this crate's.
+#[cfg(feature = "structured")]
+pub use schemars::{self, JsonSchema};
 
 pub use foundry_health::{
     HealthMonitor, HealthStatus, MetricsSnapshot, MonitorConfig, MonitorHandle, Probe,

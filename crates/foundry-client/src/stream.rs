@@ -10,12 +10,14 @@ use foundry_protocol::{
     ChatAccumulator, ChatChunk, ChatRequest, ChatResponse, ChatStreamDecoder, StreamError,
     StreamEvent, StreamOptions,
 };
-use foundry_transport::BodyStream;
+use foundry_transport::{Body, BodyStream};
 use futures_core::Stream;
+use futures_util::StreamExt;
 
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
 use crate::routes;
+use crate::server::ServerKind;
 
 const WHAT: &str = "streamed chat completion";
 
@@ -45,8 +47,15 @@ impl FoundryClient {
                 }
             })
             .await;
-        let response = match response.and_then(require_event_stream) {
-            Ok(response) => response,
+        let body = match response.and_then(require_event_stream) {
+            Ok(response) => {
+                self.core1_stream_body(&model, &request, response.into_stream())
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let body = match body {
+            Ok(body) => body,
             Err(error) => {
                 flight.failure(error.kind().as_str());
                 return Err(error);
@@ -55,11 +64,50 @@ impl FoundryClient {
         Ok(ChatStream {
             flight: Some(flight),
             last_usage: None,
-            body: Some(response.into_stream()),
+            body: Some(body),
             decoder: ChatStreamDecoder::default(),
             accumulator,
             pending: VecDeque::new(),
         })
+    }
+}
+
+impl FoundryClient {
+    /// The 1.x Core answers a stream for a model it has not loaded (or does not know) with stream
+    /// headers and a body that closes before a single byte: a refusal load-on-demand never sees.
+    /// There, with load-on-demand on, the first bytes are awaited: if the body closed without any,
+    /// the model is readied (a typed error if it cannot be) and the request sent once more —
+    /// nothing had been handed to the caller yet. Elsewhere the body is passed on untouched.
+    async fn core1_stream_body(
+        &self,
+        model: &str,
+        request: &ChatRequest,
+        mut body: BodyStream,
+    ) -> Result<BodyStream, Error> {
+        let kind = self.stack().await?.info.kind;
+        if kind != ServerKind::FoundryCore1 || !self.settings().load_on_demand {
+            return Ok(body);
+        }
+        let first = body.next().await;
+        let refused = match &first {
+            None => true,
+            Some(Ok(_)) => false,
+            // A stall is not a refusal: the stream reports it as usual.
+            Some(Err(error)) => !error.is_timeout(),
+        };
+        if let Some(first) = first.filter(|_| !refused) {
+            // Handed on as it came, the first bytes in front of the rest.
+            let whole = futures_util::stream::once(std::future::ready(first)).chain(body);
+            return Ok(Body::from_stream(whole).into_stream());
+        }
+        tracing::info!(model, "the stream closed before a byte: readying the model");
+        let ready = self.ensure_ready(model).await?;
+        let mut again = request.clone();
+        again.model = ready.id;
+        let response = self
+            .execute(Self::post_json(routes::CHAT, &again)?, WHAT)
+            .await?;
+        Ok(require_event_stream(response)?.into_stream())
     }
 }
 

@@ -31,6 +31,14 @@
 //! unit vectors drawn the same way. [`Catalog::tiny`] reproduces the real runtimes' test models,
 //! fixed answer included, so recorded exchanges replay against the emulator.
 //!
+//! `response_format` is honoured by every model: `json_schema` answers a deterministic instance
+//! of the schema (types, `required`, `enum`/`const`, numeric bounds and `multipleOf`, string
+//! lengths and common formats, `minItems`/`maxItems`/`prefixItems`/`uniqueItems`, nesting,
+//! `$ref` into `$defs`/`definitions`, `anyOf`/`oneOf`/`allOf`; not `pattern`), `json_object`
+//! a small object. The JSON text is the answer, so `max_tokens` cuts it mid-value with
+//! `finish_reason: "length"`, as real servers do; the `structured_output` fault gives the other
+//! broken answers.
+//!
 //! # Control routes
 //! Every dialect also serves `/_emulator/*`, which is never faulted nor counted:
 //!
@@ -75,6 +83,7 @@
 //! | `stall` | `ms`? | headers, then silence (default 10 minutes), then the connection drops |
 //! | `slow_trickle` | `chunk_delay_ms` | every event (or 1/16 of a body) is delayed |
 //! | `oversized` | `bytes` | streams: an extra first event of that size; bodies: a JSON body of that size |
+//! | `structured_output` | `defect`: `invalid_json`, `schema_violation` or `truncated` | chat requests asking for JSON get an answer with that defect (see [`StructuredDefect`]); others are untouched |
 //!
 //! The counters ([`StatsSnapshot`]), with only non-zero entries:
 //!
@@ -128,6 +137,8 @@ mod stats;
 pub use catalog::{Catalog, CatalogEntry, ModelKind, TINY_ANSWER, Tokenizer};
 pub use config::{Dialect, EmulatorConfig, UnknownDialect};
 pub use error::StartError;
-pub use faults::{Fault, FaultControl, FaultKind, FaultPlan, FaultRule, InvalidFaultPlan};
+pub use faults::{
+    Fault, FaultControl, FaultKind, FaultPlan, FaultRule, InvalidFaultPlan, StructuredDefect,
+};
 pub use handle::{Emulator, EmulatorHandle};
 pub use stats::StatsSnapshot;

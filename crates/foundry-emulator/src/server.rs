@@ -97,6 +97,7 @@ async fn respond(
         route,
         name,
         body: read_body(incoming).await?,
+        defect: fault.as_ref().and_then(Fault::structured_defect),
     };
     let mut reply = match route {
         Route::Unmatched => dialect::unmatched(shared.dialect, &call, allowed),

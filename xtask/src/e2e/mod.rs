@@ -1,6 +1,7 @@
 //! `cargo xtask e2e`: prepares, starts and stops the real servers, and runs the suite in the `e2e`
 //! package against them. Servers bind 127.0.0.1 and are stopped by PID, also when the suite fails.
 
+pub mod foundry;
 pub mod llama;
 pub mod process;
 
@@ -74,6 +75,20 @@ pub fn run() -> Result<(), String> {
         llama_embeddings.url
     );
 
+    let core2 = foundry::prepare(&foundry::CORE2)?;
+    let core1 = foundry::prepare(&foundry::CORE1)?;
+    let core2_server = core2.start(&logs.join("foundry-core2.log"))?;
+    let core1_server = core1.start(&logs.join("foundry-core1.log"))?;
+    for server in [&core2_server, &core1_server] {
+        println!(
+            "e2e: {} at {} (pid {})",
+            server.name,
+            server.url,
+            server.pid()
+        );
+    }
+
+    let suite_started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .current_dir(crate::step::workspace_root())
@@ -90,10 +105,18 @@ pub fn run() -> Result<(), String> {
         .env("E2E_LLAMA_EMBEDDINGS_URL", &llama_embeddings.url)
         .env("E2E_LLAMA_BIN", &llama_binary)
         .env("E2E_LLAMA_MODEL", &llama_model)
+        .env("E2E_CORE2_URL", &core2_server.url)
+        .env("E2E_CORE1_URL", &core1_server.url)
+        .env("E2E_CORE2_LAUNCH", core2.launch_command_json())
+        .env("E2E_CORE1_LAUNCH", core1.launch_command_json())
         .status()
         .map_err(|e| format!("could not run the suite: {e}"))?;
+    let suite_time = suite_started.elapsed().as_secs_f64();
     drop(llama);
     drop(llama_embeddings);
+    drop(core2_server);
+    drop(core1_server);
+    println!("e2e: `cargo test -p e2e` took {suite_time:.1} s (its build included)");
     println!(
         "e2e: suite wall time {:.1} s (preparation included)",
         started.elapsed().as_secs_f64()

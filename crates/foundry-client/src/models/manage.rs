@@ -109,8 +109,11 @@ impl FoundryClient {
             )
         })?;
         let what = format!("loading {model:?}");
+        // The 1.x Core answers a load it cannot do (an unknown name above all) with an empty 500:
+        // deterministic, so it is sent once. Resending would only wait and trip the breaker.
+        let request = TransportRequest::get(route).idempotent(kind != ServerKind::FoundryCore1);
         let (_, body) = self
-            .execute_bytes(TransportRequest::get(route), &what)
+            .execute_bytes(request, &what)
             .await
             .map_err(|e| load_error(e, kind, model))?;
         LoadOutcome::from_slice(&body).map_err(|e| Error::decode("loading a model", e))

@@ -8,6 +8,7 @@ use foundry_protocol::{
 };
 
 use crate::catalog::CatalogEntry;
+use crate::faults::StructuredDefect;
 use crate::model::{self, Choice};
 use crate::shared::{Shared, unix_now};
 
@@ -27,13 +28,15 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// Generates the answer: `n` choices where the dialect honours `n`, else one.
+    /// Generates the answer: `n` choices where the dialect honours `n`, else one. `defect`
+    /// breaks a JSON answer (a `structured_output` fault).
     pub(crate) fn generate(
         shared: &Shared,
         entry: &CatalogEntry,
         request: &ChatRequest,
         model: String,
         honour_n: bool,
+        defect: Option<StructuredDefect>,
     ) -> Self {
         let count = if honour_n {
             request.choice_count().min(16)
@@ -47,7 +50,7 @@ impl Answer {
             ),
             created: unix_now(),
             model,
-            choices: model::generate(entry, request, shared.seed, count),
+            choices: model::generate(entry, request, shared.seed, count, defect),
             prompt_tokens: model::prompt_tokens(entry, &request.messages),
             include_usage: request
                 .stream_options

@@ -72,7 +72,7 @@ pub(crate) fn handle(shared: &Shared, call: &Call<'_>) -> Reply {
         }
         Route::ModelsLoad => load(shared, &name),
         Route::ModelsUnload => unload(shared, &name),
-        Route::ChatCompletions => core1_chat::chat(shared, &call.body),
+        Route::ChatCompletions => core1_chat::chat(shared, &call.body, call.defect),
         Route::Embeddings => core1_chat::embeddings(shared, &call.body),
         _ => Reply::empty(StatusCode::NOT_FOUND),
     }

@@ -14,6 +14,7 @@ use super::dotnet;
 use super::json::{self, set, set_default};
 use super::requests;
 use crate::catalog::ModelKind;
+use crate::faults::StructuredDefect;
 use crate::model;
 use crate::reply::{ChunkPlan, Reply, ReplyBody, sse_done, sse_event};
 use crate::shared::{Shared, rfc3339};
@@ -21,7 +22,7 @@ use crate::shared::{Shared, rfc3339};
 const CHAT_FAILED: &str = "Failed to handle OpenAI completion";
 const EMBEDDINGS_FAILED: &str = "Failed to handle OpenAI embeddings";
 
-pub(crate) fn chat(shared: &Shared, body: &[u8]) -> Reply {
+pub(crate) fn chat(shared: &Shared, body: &[u8], defect: Option<StructuredDefect>) -> Reply {
     let request = match parse_chat(body) {
         Ok(request) => request,
         Err(reply) => return *reply,
@@ -37,7 +38,7 @@ pub(crate) fn chat(shared: &Shared, body: &[u8]) -> Reply {
         );
     };
     let entry = shared.catalog.entry(index);
-    let answer = Answer::generate(shared, entry, &request, name, false);
+    let answer = Answer::generate(shared, entry, &request, name, false, defect);
     if request.stream == Some(true) {
         return stream(shared, &answer);
     }

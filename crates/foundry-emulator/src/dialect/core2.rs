@@ -10,6 +10,7 @@ use super::chat::Answer;
 use super::json::{self, set, set_default};
 use super::requests::{self, Field};
 use crate::catalog::ModelKind;
+use crate::faults::StructuredDefect;
 use crate::model;
 use crate::reply::{ChunkPlan, Reply, ReplyBody, sse_done, sse_event};
 use crate::routes::Route;
@@ -45,7 +46,9 @@ pub(crate) fn handle(shared: &Shared, call: &Call<'_>) -> Reply {
         }
         Route::ModelsLoad => load(shared, name),
         Route::ModelsUnload => unload(shared, name),
-        Route::ChatCompletions => chat(shared, &call.body).unwrap_or_else(|error| *error),
+        Route::ChatCompletions => {
+            chat(shared, &call.body, call.defect).unwrap_or_else(|error| *error)
+        }
         Route::Embeddings => embeddings(shared, &call.body).unwrap_or_else(|error| *error),
         _ => unmatched(call),
     }
@@ -141,7 +144,7 @@ fn unload(shared: &Shared, alias: &str) -> Reply {
 /// A refused request: boxed, since a [`Reply`] is large and refusals are the rare path.
 type Refusal = Box<Reply>;
 
-fn chat(shared: &Shared, body: &[u8]) -> Result<Reply, Refusal> {
+fn chat(shared: &Shared, body: &[u8], defect: Option<StructuredDefect>) -> Result<Reply, Refusal> {
     let bad = |message: String| Box::new(error(StatusCode::BAD_REQUEST, message));
     if body.is_empty() {
         return Err(bad("Empty request body".to_owned()));
@@ -176,7 +179,14 @@ fn chat(shared: &Shared, body: &[u8]) -> Result<Reply, Refusal> {
             entry.context_length
         )));
     }
-    let answer = Answer::generate(shared, entry, &request, entry.id().to_owned(), false);
+    let answer = Answer::generate(
+        shared,
+        entry,
+        &request,
+        entry.id().to_owned(),
+        false,
+        defect,
+    );
     if request.stream != Some(true) {
         let mut body = json::value_of(&answer.response());
         json::each(&mut body, "choices", |choice| {

@@ -90,7 +90,7 @@ pub(crate) fn handle(shared: &Arc<Shared>, call: &Call<'_>) -> Reply {
             }
             ok(&value)
         }
-        Route::ChatCompletions => g1_chat::chat(shared, &call.body),
+        Route::ChatCompletions => g1_chat::chat(shared, &call.body, call.defect),
         Route::Embeddings => g1_chat::embeddings(shared, &call.body),
         _ => text_error(StatusCode::NOT_FOUND, ""),
     }

@@ -13,11 +13,12 @@ use super::g1::{no_provider, quirk_extras, text_error};
 use super::json::{self, set};
 use super::requests;
 use crate::catalog::{CatalogEntry, ModelKind};
+use crate::faults::StructuredDefect;
 use crate::model;
 use crate::reply::{ChunkPlan, Reply, ReplyBody, sse_done, sse_event};
 use crate::shared::{Shared, rfc3339};
 
-pub(crate) fn chat(shared: &Shared, body: &[u8]) -> Reply {
+pub(crate) fn chat(shared: &Shared, body: &[u8], defect: Option<StructuredDefect>) -> Reply {
     let request: ChatRequest = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(error) => {
@@ -32,7 +33,7 @@ pub(crate) fn chat(shared: &Shared, body: &[u8]) -> Reply {
         Ok(entry) => entry,
         Err(reply) => return *reply,
     };
-    let answer = Answer::generate(shared, entry, &request, entry.id().to_owned(), true);
+    let answer = Answer::generate(shared, entry, &request, entry.id().to_owned(), true, defect);
     if request.stream == Some(true) {
         let events = if shared.quirks {
             quirk_events(&answer)

@@ -19,6 +19,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 
 use crate::config::Dialect;
+use crate::faults::StructuredDefect;
 use crate::reply::Reply;
 use crate::routes::Route;
 use crate::shared::Shared;
@@ -34,6 +35,8 @@ pub(crate) struct Call<'a> {
     /// The `{name}` segment, raw.
     pub(crate) name: Option<&'a str>,
     pub(crate) body: Bytes,
+    /// How a JSON answer must be broken, when a `structured_output` fault fired for this call.
+    pub(crate) defect: Option<StructuredDefect>,
 }
 
 /// Runs a matched route.

@@ -17,6 +17,10 @@ const TRICKLE_PIECES: usize = 16;
 
 /// Applies a body fault to `reply`.
 pub(crate) fn apply(fault: &Fault, mut reply: Reply) -> Reply {
+    // Shapes the generated answer itself (see `Call::defect`): the wire stays intact.
+    if let Fault::StructuredOutput { .. } = fault {
+        return reply;
+    }
     let mut plan = match reply.body {
         ReplyBody::Full(bytes) => {
             let length = bytes.len() as u64;
@@ -119,8 +123,8 @@ pub(crate) fn apply(fault: &Fault, mut reply: Reply) -> Reply {
                 plan.chunks = VecDeque::from([Bytes::from(data)]);
             }
         }
-        // Handled before the route runs.
-        Fault::Status { .. } | Fault::CloseBeforeHeaders => {}
+        // Handled before the route runs, or while the answer is generated.
+        Fault::Status { .. } | Fault::CloseBeforeHeaders | Fault::StructuredOutput { .. } => {}
     }
     if let Some(length) = plan.content_length {
         reply.headers.insert(CONTENT_LENGTH, length.into());

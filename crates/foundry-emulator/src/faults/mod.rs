@@ -90,6 +90,29 @@ pub enum Fault {
         /// The size in bytes.
         bytes: usize,
     },
+    /// Chat requests that ask for JSON (`response_format` `json_schema` or `json_object`): the
+    /// model's answer has this defect, streamed or not. Other requests are answered as usual.
+    StructuredOutput {
+        /// What is wrong with the answer.
+        defect: StructuredDefect,
+    },
+}
+
+/// What is wrong with a JSON answer under [`Fault::StructuredOutput`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StructuredDefect {
+    /// Text that is not JSON: a trailing comma in the value (or prose before a scalar),
+    /// `finish_reason: "stop"`.
+    InvalidJson,
+    /// Well-formed JSON that breaks the schema: a required property missing, else a value of a
+    /// type the schema does not allow (for `json_object`: an array). A schema that accepts
+    /// every value cannot be broken: the answer then stays valid.
+    SchemaViolation,
+    /// The valid answer cut after half of its tokens, `finish_reason: "length"`, as when a
+    /// model runs out of `max_tokens` mid-value.
+    Truncated,
 }
 
 impl Fault {
@@ -113,6 +136,19 @@ impl Fault {
         }
     }
 
+    /// A JSON answer with this defect (see [`Fault::StructuredOutput`]).
+    pub fn structured(defect: StructuredDefect) -> Self {
+        Self::StructuredOutput { defect }
+    }
+
+    /// The defect a JSON answer must have under this fault, if it is a structured-output fault.
+    pub(crate) fn structured_defect(&self) -> Option<StructuredDefect> {
+        match self {
+            Self::StructuredOutput { defect } => Some(*defect),
+            _ => None,
+        }
+    }
+
     /// The name of the fault's kind, as in the JSON form and the stats.
     pub fn kind(&self) -> FaultKind {
         match self {
@@ -125,6 +161,7 @@ impl Fault {
             Self::Stall { .. } => FaultKind::Stall,
             Self::SlowTrickle { .. } => FaultKind::SlowTrickle,
             Self::Oversized { .. } => FaultKind::Oversized,
+            Self::StructuredOutput { .. } => FaultKind::StructuredOutput,
         }
     }
 }
@@ -151,11 +188,13 @@ pub enum FaultKind {
     SlowTrickle,
     /// [`Fault::Oversized`].
     Oversized,
+    /// [`Fault::StructuredOutput`].
+    StructuredOutput,
 }
 
 impl FaultKind {
     /// Every kind, in a stable order.
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 10] = [
         Self::Status,
         Self::CloseBeforeHeaders,
         Self::ResetMidBody,
@@ -165,6 +204,7 @@ impl FaultKind {
         Self::Stall,
         Self::SlowTrickle,
         Self::Oversized,
+        Self::StructuredOutput,
     ];
 
     /// The snake_case name used in JSON.
@@ -179,6 +219,7 @@ impl FaultKind {
             Self::Stall => "stall",
             Self::SlowTrickle => "slow_trickle",
             Self::Oversized => "oversized",
+            Self::StructuredOutput => "structured_output",
         }
     }
 }

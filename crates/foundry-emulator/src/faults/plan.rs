@@ -125,11 +125,18 @@ mod tests {
             "rules": [
                 {"route": "/v1/chat/completions", "probability": 0.5,
                  "fault": {"kind": "status", "status": 503, "retry_after": 2}},
-                {"sequence": [{"kind": "close_before_headers"}, null, {"kind": "stall", "ms": 100}]}
+                {"sequence": [{"kind": "close_before_headers"}, null, {"kind": "stall", "ms": 100}]},
+                {"fault": {"kind": "structured_output", "defect": "schema_violation"}}
             ]
         });
         let plan: FaultPlan = serde_json::from_value(text.clone()).unwrap();
-        assert_eq!(plan.rules.len(), 2);
+        assert_eq!(plan.rules.len(), 3);
+        assert_eq!(
+            plan.rules[2].fault,
+            Some(Fault::structured(
+                super::super::StructuredDefect::SchemaViolation
+            ))
+        );
         assert!(plan.validate().is_ok());
         assert_eq!(serde_json::to_value(&plan).unwrap(), text);
     }

@@ -3,15 +3,22 @@
 //! The same model, messages, request seed and emulator seed always give the same answer. Token
 //! budgets, stop sequences and usage counts behave like a real server's: the answer is cut after
 //! `max_tokens` tokens (`length`), or where a stop sequence appears (`stop`, the stop text
-//! removed, its token counted), and usage counts what was generated.
+//! removed, its token counted), and usage counts what was generated. A request that asks for
+//! JSON (`response_format`) is answered with JSON text under the same budget rules.
 
+mod keywords;
 mod rng;
+mod schema;
+#[cfg(test)]
+mod schema_tests;
+mod structured;
 mod tokens;
 mod tools;
 
 use foundry_protocol::{ChatRequest, FinishReason, Message, ToolCall};
 
 use crate::catalog::{CatalogEntry, Tokenizer};
+use crate::faults::StructuredDefect;
 pub(crate) use rng::{Hasher, SplitMix};
 pub(crate) use tokens::tokenize;
 
@@ -51,22 +58,45 @@ fn request_hash(entry: &CatalogEntry, request: &ChatRequest, seed: u64, choice: 
     hasher.rng()
 }
 
-/// Generates `count` choices for a request.
+/// Generates `count` choices for a request; `defect` breaks JSON answers (a fault's doing).
 pub(crate) fn generate(
     entry: &CatalogEntry,
     request: &ChatRequest,
     seed: u64,
     count: u32,
+    defect: Option<StructuredDefect>,
 ) -> Vec<Choice> {
     (0..count.max(1))
         .map(|index| {
             let mut rng = request_hash(entry, request, seed, index);
             match tools::forced_tool(request, &mut rng) {
                 Some(tool) => tool_choice(tools::call(tool, &mut rng)),
-                None => text_choice(entry, request, &mut rng),
+                None => match structured::wanted(request) {
+                    Some(wanted) => {
+                        json_choice(request, structured::answer(wanted, &mut rng, defect))
+                    }
+                    None => text_choice(entry, request, &mut rng),
+                },
             }
         })
         .collect()
+}
+
+/// A JSON answer: budget and stop sequences apply as to any text; a truncation defect cuts it
+/// after half of its tokens.
+fn json_choice(request: &ChatRequest, answer: structured::JsonAnswer) -> Choice {
+    let tokens = tokenize(&answer.text);
+    if answer.truncated {
+        let kept = &tokens[..tokens.len() / 2];
+        let pieces: Vec<String> = kept.iter().map(|t| (*t).to_owned()).collect();
+        return finished(
+            pieces,
+            kept.concat(),
+            FinishReason::Length,
+            kept.len() as u64,
+        );
+    }
+    within_budget(&tokens, request)
 }
 
 fn tool_choice(call: ToolCall) -> Choice {
@@ -89,6 +119,11 @@ fn text_choice(entry: &CatalogEntry, request: &ChatRequest, rng: &mut SplitMix) 
             tokenize(&filler)
         }
     };
+    within_budget(&natural, request)
+}
+
+/// The natural answer's tokens as far as the request's budget and stop sequences let them go.
+fn within_budget(natural: &[&str], request: &ChatRequest) -> Choice {
     let budget = request.token_budget().map_or(u64::MAX, u64::from);
     let stops: Vec<&str> = request
         .stop
@@ -104,7 +139,7 @@ fn text_choice(entry: &CatalogEntry, request: &ChatRequest, rng: &mut SplitMix) 
     let mut text = String::new();
     let mut pieces: Vec<String> = Vec::new();
     let mut count = 0u64;
-    for token in &natural {
+    for token in natural {
         if count == budget {
             return finished(pieces, text, FinishReason::Length, count);
         }
@@ -202,7 +237,7 @@ mod tests {
     fn ask(entry: &CatalogEntry, edit: impl FnOnce(&mut ChatRequest)) -> Choice {
         let mut request = ChatRequest::new(entry.id(), [Message::user("hi")]);
         edit(&mut request);
-        generate(entry, &request, 0, 1).remove(0)
+        generate(entry, &request, 0, 1, None).remove(0)
     }
 
     #[test]
