@@ -96,6 +96,11 @@ async fn respond(
         query: parts.uri.query(),
         route,
         name,
+        content_type: parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body: read_body(incoming).await?,
         defect: fault.as_ref().and_then(Fault::structured_defect),
     };
@@ -153,6 +158,11 @@ fn status_fault(shared: &Shared, fault: &Fault) -> Reply {
 }
 
 fn into_response(shared: &Shared, reply: Reply) -> Response<Body> {
+    let streamed = matches!(reply.body, ReplyBody::Chunks(_))
+        && reply
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v == "text/event-stream");
     let body = match reply.body {
         ReplyBody::Full(bytes) => Body::full(bytes),
         ReplyBody::Chunks(plan) => Body::chunks(plan),
@@ -164,6 +174,16 @@ fn into_response(shared: &Shared, reply: Reply) -> Response<Body> {
         response
             .headers_mut()
             .insert(SERVER, HeaderValue::from_static(server));
+    }
+    if shared.dialect == crate::Dialect::G2Core2 {
+        // oatpp says keep-alive on every answer, and twice on streams (which repeat headers).
+        let repeats = if streamed { 2 } else { 1 };
+        for _ in 0..repeats {
+            response.headers_mut().append(
+                http::header::CONNECTION,
+                HeaderValue::from_static("keep-alive"),
+            );
+        }
     }
     response
 }

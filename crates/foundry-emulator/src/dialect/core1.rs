@@ -72,13 +72,35 @@ pub(crate) fn handle(shared: &Shared, call: &Call<'_>) -> Reply {
         }
         Route::ModelsLoad => load(shared, &name),
         Route::ModelsUnload => unload(shared, &name),
-        Route::ChatCompletions => core1_chat::chat(shared, &call.body, call.defect),
+        Route::ChatCompletions => match not_json(call.content_type.as_deref()) {
+            // ASP.NET refuses to bind a body that is not declared JSON.
+            Some(content_type) => envelope(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "Invalid OpenAI JSON request: Unable to read the request as JSON because the request content type '{content_type}' is not a known JSON content type."
+                ),
+                Value::Null,
+            ),
+            None => core1_chat::chat(shared, &call.body, call.defect),
+        },
         Route::Embeddings => core1_chat::embeddings(shared, &call.body),
         _ => Reply::empty(StatusCode::NOT_FOUND),
     }
 }
 
 /// Kestrel's answer to a known path with the wrong method.
+/// A declared content type that is not JSON (`None` when it is JSON or absent).
+fn not_json(content_type: Option<&str>) -> Option<&str> {
+    let content_type = content_type?;
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    (essence != "application/json" && !essence.ends_with("+json")).then_some(content_type)
+}
+
 pub(crate) fn wrong_method(allowed: &'static str) -> Reply {
     let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
     reply

@@ -2,7 +2,8 @@
 //! `message` and a running `usage`, and a usage-only chunk always ends the stream.
 
 use foundry_protocol::{
-    ChatRequest, ChunkChoice, Delta, Embedding, EmbeddingsRequest, EmbeddingsResponse, Role, Usage,
+    ChatRequest, ChunkChoice, Delta, Embedding, EmbeddingsRequest, EmbeddingsResponse,
+    FinishReason, Role, Usage,
 };
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
@@ -16,19 +17,39 @@ use super::requests;
 use crate::catalog::ModelKind;
 use crate::faults::StructuredDefect;
 use crate::model;
-use crate::reply::{ChunkPlan, Reply, ReplyBody, sse_done, sse_event};
+use crate::reply::{ChunkPlan, Reply, ReplyBody, StreamEnd, sse_done, sse_event};
 use crate::shared::{Shared, rfc3339};
 
 const CHAT_FAILED: &str = "Failed to handle OpenAI completion";
 const EMBEDDINGS_FAILED: &str = "Failed to handle OpenAI embeddings";
 
 pub(crate) fn chat(shared: &Shared, body: &[u8], defect: Option<StructuredDefect>) -> Reply {
-    let request = match parse_chat(body) {
+    let mut request = match parse_chat(body) {
         Ok(request) => request,
         Err(reply) => return *reply,
     };
+    if request.messages.is_empty() {
+        return bad_request(&format!(
+            "{CHAT_FAILED}: Request must contain at least one Chat request message (Parameter 'chatRequest')"
+        ));
+    }
+    if request.token_budget() == Some(0) {
+        return bad_request(&format!(
+            "{CHAT_FAILED}: Invalid 'max_completion_tokens': integer below minimum value. Expected a value >= 1 (Parameter 'chatRequest')"
+        ));
+    }
+    // The 1.x Core ignores stop sequences.
+    request.stop = None;
     let name = request.model.clone();
     let Some(index) = loaded(shared, &name) else {
+        if request.stream == Some(true) {
+            // It only finds out after sending the stream's headers: then it closes the connection
+            // without a single byte.
+            let mut plan = ChunkPlan::new(Vec::<bytes::Bytes>::new(), true);
+            plan.end = StreamEnd::Abort;
+            return Reply::new(StatusCode::OK, ReplyBody::Chunks(plan))
+                .header(CONTENT_TYPE, "text/event-stream");
+        }
         return envelope(
             StatusCode::BAD_REQUEST,
             &format!(
@@ -38,7 +59,23 @@ pub(crate) fn chat(shared: &Shared, body: &[u8], defect: Option<StructuredDefect
         );
     };
     let entry = shared.catalog.entry(index);
-    let answer = Answer::generate(shared, entry, &request, name, false, defect);
+    let prompt = model::prompt_tokens(entry, &request.messages);
+    if let Some(budget) = request.token_budget()
+        && prompt + u64::from(budget) > u64::from(entry.context_length)
+    {
+        return bad_request(&format!(
+            "{CHAT_FAILED}: This request requires {} total tokens ({prompt} input + {budget} output), which exceeds the model's maximum context length of {} tokens. Please reduce 'max_tokens'or shorten your input. (Parameter 'chatRequest')",
+            prompt + u64::from(budget),
+            entry.context_length
+        ));
+    }
+    let mut answer = Answer::generate(shared, entry, &request, name, false, defect);
+    if request.max_tokens.is_none() && request.max_completion_tokens.is_some() {
+        // Cut by `max_completion_tokens`, the 1.x Core still says "stop".
+        for choice in &mut answer.choices {
+            choice.finish = FinishReason::Stop;
+        }
+    }
     if request.stream == Some(true) {
         return stream(shared, &answer);
     }
@@ -70,6 +107,11 @@ fn stream(shared: &Shared, answer: &Answer) -> Reply {
     }
     let choice = &answer.choices[0];
     let total = choice.completion_tokens;
+    // A natural end comes as one more chunk with empty content carrying "stop"; a cut answer
+    // carries its finish reason on the last content chunk.
+    if choice.finish == FinishReason::Stop {
+        deltas.push(Delta::text(""));
+    }
     let last = deltas.len() - 1;
     let mut events = Vec::with_capacity(deltas.len() + 2);
     for (step, mut delta) in deltas.into_iter().enumerate() {
@@ -108,6 +150,10 @@ fn stream(shared: &Shared, answer: &Answer) -> Reply {
     Reply::new(StatusCode::OK, ReplyBody::Chunks(plan)).header(CONTENT_TYPE, "text/event-stream")
 }
 
+fn bad_request(message: &str) -> Reply {
+    envelope(StatusCode::BAD_REQUEST, message, Value::Null)
+}
+
 fn invalid(message: &str) -> Reply {
     envelope(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,14 +175,15 @@ fn parse_chat(body: &[u8]) -> Result<ChatRequest, Box<Reply>> {
     if let Some(key) = dotnet::mistyped_field(&value) {
         return Err(Box::new(invalid(&dotnet::conversion_error(body, key))));
     }
-    for (key, parameter) in [("model", "Model"), ("messages", "Messages")] {
-        if value.get(key).is_none_or(Value::is_null) {
-            return Err(Box::new(envelope(
-                StatusCode::BAD_REQUEST,
-                &format!("{CHAT_FAILED}: Value cannot be null. (Parameter '{parameter}')"),
-                Value::Null,
-            )));
-        }
+    if value.get("model").is_none_or(Value::is_null) {
+        return Err(Box::new(bad_request(&format!(
+            "{CHAT_FAILED}: Value cannot be null. (Parameter 'Model')"
+        ))));
+    }
+    if value.get("messages").is_none_or(Value::is_null) {
+        return Err(Box::new(bad_request(&format!(
+            "{CHAT_FAILED}: Request must contain at least one Chat request message (Parameter 'chatRequest')"
+        ))));
     }
     Err(Box::new(invalid(&typed_error.to_string())))
 }
@@ -156,12 +203,24 @@ pub(crate) fn embeddings(shared: &Shared, body: &[u8]) -> Reply {
             return invalid(&dotnet::syntax_error(body).unwrap_or_else(|| error.to_string()));
         }
     };
+    if let foundry_protocol::EmbeddingInput::Tokens(_) = request.input {
+        // .NET cannot bind token arrays to its request type: it reports the whole object.
+        let end = String::from_utf8_lossy(body).trim_end().len();
+        return invalid(&format!(
+            "The JSON value could not be converted to Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.EmbeddingCreateRequest. Path: $ | LineNumber: 0 | BytePositionInLine: {end}."
+        ));
+    }
+    if requests::texts(&request.input).is_empty() {
+        return bad_request(&format!(
+            "{EMBEDDINGS_FAILED}: Request must contain at least one embedding input (Input or InputAsList must be set) (Parameter 'embeddingRequest')"
+        ));
+    }
     let name = request.model.clone();
     let Some(index) = loaded(shared, &name) else {
         return envelope(
             StatusCode::BAD_REQUEST,
             &format!(
-                "{EMBEDDINGS_FAILED}: Model '{name}' is not loaded. Please load the model before getting an EmbeddingClient."
+                "{EMBEDDINGS_FAILED}: Model '{name}' is not loaded. Please load the model before getting an EmbeddingsClient."
             ),
             Value::Null,
         );

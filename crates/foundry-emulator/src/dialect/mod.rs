@@ -34,6 +34,8 @@ pub(crate) struct Call<'a> {
     pub(crate) route: Route,
     /// The `{name}` segment, raw.
     pub(crate) name: Option<&'a str>,
+    /// The request's `Content-Type`, when it sent one.
+    pub(crate) content_type: Option<String>,
     pub(crate) body: Bytes,
     /// How a JSON answer must be broken, when a `structured_output` fault fired for this call.
     pub(crate) defect: Option<StructuredDefect>,

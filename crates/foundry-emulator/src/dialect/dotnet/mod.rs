@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use scanner::{Scanner, line_and_column, value_end};
 
-const EMPTY: &str = "The input does not contain any JSON tokens. Expected the input to start with a valid JSON token, while the input contained no data.";
+const EMPTY: &str = "The input does not contain any JSON tokens. Expected the input to start with a valid JSON token, when isFinalBlock is true.";
 
 /// System.Text.Json's message for the first syntax error in `input`, or `None` if it parses.
 pub(crate) fn syntax_error(input: &[u8]) -> Option<String> {
