@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod demo;
 mod deny;
 mod e2e;
@@ -28,6 +29,8 @@ commands:
   soak    10,000 requests at 64 in flight with 20 % injected faults (`--quick`: 1,000)
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
           ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
+  bench   criterion micro-benches (quick), then the load bench against the peers on the
+          emulator; writes docs/PERFORMANCE.md (extra arguments go to it, e.g. --scale 0.5)
   help    this text
 ";
 
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let steps = match command {
         "test" => lint_steps().into_iter().chain(test_steps()).collect(),
         "lint" => lint_steps(),
+        "bench" => bench::steps(&args[1..]),
         "soak" => {
             let requests = if args.iter().any(|a| a == "--quick") {
                 1_000

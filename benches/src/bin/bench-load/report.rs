@@ -1,0 +1,290 @@
+//! The Markdown the run produces: a stamp, one table of figures with the ratios, and the targets
+//! marked met or not. The same text is printed and written into `docs/PERFORMANCE.md`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use benches::{Figures, Kind};
+
+use crate::machine::Machine;
+use crate::plan::{BASELINE, OURS, Workload};
+
+/// Our CPU per request may cost at most this many times bare reqwest's (default stack on).
+pub const PER_REQUEST_LIMIT: f64 = 1.15;
+/// Our CPU per streamed chunk may cost at most this many times bare reqwest's.
+pub const PER_CHUNK_LIMIT: f64 = 1.2;
+
+/// The section of `docs/PERFORMANCE.md` a run replaces; the text around it is kept.
+pub const BEGIN: &str = "<!-- load-bench:begin (written by `cargo xtask bench`) -->";
+/// The end of that section.
+pub const END: &str = "<!-- load-bench:end -->";
+
+/// One client's runs of one workload.
+pub struct ClientResult {
+    pub name: &'static str,
+    /// One entry per round, in the order they ran.
+    pub runs: Vec<Figures>,
+}
+
+impl ClientResult {
+    /// The run with the median CPU per unit (the lower middle one for an even count): the table
+    /// shows that run's figures, so they belong together.
+    pub fn median(&self) -> Option<&Figures> {
+        let mut runs: Vec<&Figures> = self.runs.iter().collect();
+        runs.sort_by(|a, b| a.cpu_per_unit_us().total_cmp(&b.cpu_per_unit_us()));
+        runs.get(runs.len().saturating_sub(1) / 2).copied()
+    }
+
+    /// The lowest and highest CPU per unit over the runs.
+    fn spread(&self) -> (f64, f64) {
+        let cpu = self.runs.iter().map(Figures::cpu_per_unit_us);
+        let low = cpu.clone().fold(f64::INFINITY, f64::min);
+        (low, cpu.fold(0.0, f64::max))
+    }
+}
+
+/// One workload's results, one per client, in the order the clients ran.
+pub struct Outcome {
+    pub workload: Workload,
+    pub results: Vec<ClientResult>,
+}
+
+impl Outcome {
+    fn of(&self, client: &str) -> Option<&Figures> {
+        self.results
+            .iter()
+            .find(|result| result.name == client)
+            .and_then(ClientResult::median)
+    }
+
+    /// CPU per unit of `client` over `other`'s.
+    fn ratio(&self, client: &str, other: &str) -> Option<f64> {
+        let (client, other) = (self.of(client)?, self.of(other)?);
+        Some(client.cpu_per_unit_us() / other.cpu_per_unit_us().max(f64::MIN_POSITIVE))
+    }
+}
+
+/// What the stamp says besides the machine.
+pub struct Context {
+    pub machine: Machine,
+    pub scale: f64,
+    /// Runs of each client on each workload; the table shows the median run.
+    pub rounds: usize,
+    /// `(client, version)` in table order.
+    pub versions: Vec<(&'static str, String)>,
+    /// Why a client is missing, if one is.
+    pub notices: Vec<String>,
+}
+
+/// The whole section, markers excluded.
+pub fn render(context: &Context, outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    let m = &context.machine;
+    let _ = writeln!(
+        out,
+        "Measured {} on {} cores (`nproc`), {}, Linux {}. Scale {} (1 = the full counts); \
+         {} runs of every client on every workload, interleaved; each row is the run with the \
+         median CPU per unit, the range is over all runs.",
+        m.date, m.cores, m.cpu, m.kernel, context.scale, context.rounds
+    );
+    let versions: Vec<String> = context
+        .versions
+        .iter()
+        .map(|(client, version)| format!("{client} {version}"))
+        .collect();
+    let _ = writeln!(out, "Clients: {}.", versions.join(", "));
+    for notice in &context.notices {
+        let _ = writeln!(out, "\n**Note:** {notice}");
+    }
+    out.push('\n');
+    out.push_str(&table(outcomes));
+    out.push('\n');
+    out.push_str(&targets(outcomes));
+    out.push('\n');
+    out.push_str(&settings(outcomes));
+    out
+}
+
+fn table(outcomes: &[Outcome]) -> String {
+    let mut out = String::from(
+        "| workload | client | CPU µs / unit | range of runs | × bare reqwest | × foundry-client | throughput / s | p50 ms | p99 ms | peak RSS MiB |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for outcome in outcomes {
+        let unit = match outcome.workload.kind {
+            Kind::Chat => "per request",
+            Kind::Stream => "per chunk",
+        };
+        for result in &outcome.results {
+            let (client, Some(figures)) = (result.name, result.median()) else {
+                continue;
+            };
+            let ratio = |other| outcome.ratio(client, other).map_or("–".to_owned(), times);
+            let (low, high) = result.spread();
+            let _ = writeln!(
+                out,
+                "| {} ({unit}) | {client} | {} | {}–{} | {} | {} | {} | {} | {} | {:.0} |",
+                outcome.workload.label,
+                micros(figures.cpu_per_unit_us()),
+                micros(low),
+                micros(high),
+                ratio(BASELINE),
+                ratio(OURS),
+                figures.throughput().round(),
+                millis(figures.p50_us),
+                millis(figures.p99_us),
+                figures.max_rss_kib as f64 / 1024.0,
+            );
+        }
+    }
+    out
+}
+
+fn targets(outcomes: &[Outcome]) -> String {
+    let mut out = String::from(
+        "| target (same-run ratio) | workload | measured | met |\n|---|---|---:|---|\n",
+    );
+    for outcome in outcomes {
+        let (what, limit) = match outcome.workload.kind {
+            Kind::Chat => ("CPU per request", PER_REQUEST_LIMIT),
+            Kind::Stream => ("CPU per chunk", PER_CHUNK_LIMIT),
+        };
+        let Some(ratio) = outcome.ratio(OURS, BASELINE) else {
+            continue;
+        };
+        let met = if ratio <= limit { "met" } else { "**not met**" };
+        let _ = writeln!(
+            out,
+            "| foundry-client {what} ≤ {limit}× bare reqwest | {} | {} | {met} |",
+            outcome.workload.label,
+            times(ratio)
+        );
+    }
+    out
+}
+
+fn settings(outcomes: &[Outcome]) -> String {
+    let mut out = String::from("Settings as each client applied them:\n\n");
+    for outcome in outcomes {
+        let _ = writeln!(out, "- {}:", outcome.workload.label);
+        for result in &outcome.results {
+            if let Some(figures) = result.median() {
+                let _ = writeln!(out, "  - {}: {}", result.name, figures.settings);
+            }
+        }
+    }
+    out
+}
+
+fn times(ratio: f64) -> String {
+    format!("{ratio:.2}×")
+}
+
+fn micros(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn millis(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1000.0)
+}
+
+/// Replaces the section between [`BEGIN`] and [`END`] in `path`, or creates the file with a
+/// title and the section when it has none.
+pub fn write_into(path: &Path, section: &str) -> std::io::Result<()> {
+    let block = format!("{BEGIN}\n{section}{END}\n");
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => match (text.find(BEGIN), text.find(END)) {
+            (Some(begin), Some(end)) if begin < end => {
+                let rest = &text[end + END.len()..];
+                let after = rest.strip_prefix('\n').unwrap_or(rest);
+                format!("{}{block}{after}", &text[..begin])
+            }
+            _ => format!("{}\n\n{block}", text.trim_end()),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("# Performance\n\n{block}")
+        }
+        Err(e) => return Err(e),
+    };
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::workloads;
+
+    fn figures(client: &str, cpu_us: u64) -> Figures {
+        Figures {
+            client: client.into(),
+            workload: "w".into(),
+            kind: "chat".into(),
+            settings: format!("{client} settings"),
+            calls: 100,
+            in_flight: 1,
+            chunks: 0,
+            cpu_user_us: cpu_us,
+            cpu_system_us: 0,
+            wall_us: 1_000_000,
+            p50_us: 1_500,
+            p99_us: 2_500,
+            max_rss_kib: 10_240,
+        }
+    }
+
+    fn outcome(ours: u64) -> Outcome {
+        Outcome {
+            workload: workloads(1.0).remove(0),
+            results: vec![
+                ClientResult {
+                    name: BASELINE,
+                    runs: vec![figures(BASELINE, 1_000)],
+                },
+                ClientResult {
+                    name: OURS,
+                    runs: vec![
+                        figures(OURS, ours + 500),
+                        figures(OURS, ours),
+                        figures(OURS, ours - 50),
+                    ],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn ratios_and_targets_are_marked() {
+        let met = targets(&[outcome(1_100)]);
+        assert!(met.contains("| 1.10× | met |"), "{met}");
+        let missed = targets(&[outcome(1_200)]);
+        assert!(missed.contains("| 1.20× | **not met** |"), "{missed}");
+        let rows = table(&[outcome(1_100)]);
+        assert!(
+            rows.contains(
+                "| foundry-client | 11.0 | 10.5–16.0 | 1.10× | 1.00× | 100 | 1.50 | 2.50 | 10 |"
+            ),
+            "{rows}"
+        );
+    }
+
+    #[test]
+    fn the_section_is_replaced_and_the_rest_kept() {
+        let path = std::env::temp_dir().join(format!("bench-report-{}.md", std::process::id()));
+        std::fs::write(
+            &path,
+            format!("# P\n\nbefore\n\n{BEGIN}\nold\n{END}\n\nafter\n"),
+        )
+        .unwrap();
+        write_into(&path, "new\n").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            format!("# P\n\nbefore\n\n{BEGIN}\nnew\n{END}\n\nafter\n")
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+}
