@@ -199,14 +199,15 @@ impl FoundryClient {
         what: &str,
     ) -> Result<(StatusCode, Bytes), Error> {
         let response = self.execute(request, what).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
+        let (status, headers, body) = response.into_parts();
+        let body = body
             .bytes_limited(self.inner.settings.max_body)
             .await
             .map_err(|e| Error::transport(what, e))?;
-        // A success status whose body is an error envelope is the error it describes.
-        if carries_error_envelope(&body) {
+        // A success status whose body is an error envelope is the error it describes. Checked
+        // cheaply here (an envelope starts with its `error` key); answers that decode to nothing
+        // (no choices, no data) get the thorough check where they are decoded.
+        if starts_with_error_key(&body) && carries_error_envelope(&body) {
             return Err(Error::from_response(what, status, &headers, body));
         }
         Ok((status, body))
@@ -233,6 +234,13 @@ impl FoundryClient {
     }
 }
 
+/// Whether a JSON object's first key is `error`: how every error envelope seen in the wild starts.
+fn starts_with_error_key(body: &[u8]) -> bool {
+    let rest = body.trim_ascii_start();
+    rest.strip_prefix(b"{")
+        .is_some_and(|inner| inner.trim_ascii_start().starts_with(b"\"error\""))
+}
+
 /// Whether a JSON body is an error envelope (`{"error": {...}}` or `{"error": "text"}`); `"error":
 /// null`, which the legacy service sends on successes, is not.
 pub(crate) fn carries_error_envelope(body: &[u8]) -> bool {
@@ -244,10 +252,6 @@ pub(crate) fn carries_error_envelope(body: &[u8]) -> bool {
         choices: Option<serde_json::Value>,
         #[serde(default)]
         data: Option<serde_json::Value>,
-    }
-    // Most answers never mention "error": skip the second parse for them.
-    if !body.windows(7).any(|w| w == b"\"error\"") {
-        return false;
     }
     serde_json::from_slice::<Probe>(body).is_ok_and(|probe| {
         probe.error.is_some_and(|e| !e.is_null()) && probe.choices.is_none() && probe.data.is_none()

@@ -10,7 +10,7 @@ use foundry_protocol::{
 use tracing::Instrument;
 
 use crate::cache::AnswerCache;
-use crate::client::FoundryClient;
+use crate::client::{FoundryClient, carries_error_envelope};
 use crate::error::{Error, ErrorKind};
 use crate::routes;
 use crate::server::ServerKind;
@@ -53,9 +53,20 @@ impl FoundryClient {
                 request.model = name;
                 async move {
                     let body = Self::post_json(routes::CHAT, &request)?;
-                    let (_, bytes) = self.execute_bytes(body, "chat completion").await?;
-                    ChatResponse::from_slice(&bytes)
-                        .map_err(|e| Error::decode("chat completion", e))
+                    let (status, bytes) = self.execute_bytes(body, "chat completion").await?;
+                    let response = ChatResponse::from_slice(&bytes)
+                        .map_err(|e| Error::decode("chat completion", e))?;
+                    // No choices: maybe an error envelope whose `error` key does not come first.
+                    if response.choices.is_empty() && carries_error_envelope(&bytes) {
+                        let headers = foundry_transport::http::HeaderMap::new();
+                        return Err(Error::from_response(
+                            "chat completion",
+                            status,
+                            &headers,
+                            bytes,
+                        ));
+                    }
+                    Ok(response)
                 }
             })
             .instrument(span.clone())

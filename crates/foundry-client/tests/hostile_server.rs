@@ -211,3 +211,16 @@ async fn a_200_carrying_an_error_envelope_is_an_error() {
     assert_eq!(error.kind(), ErrorKind::Api);
     assert_eq!(error.api_error().unwrap().message, "boom");
 }
+
+#[tokio::test]
+async fn an_error_envelope_whose_error_key_is_not_first_is_still_an_error() {
+    let body = br#"{"id":"x","error":{"message":"late","type":"server_error"}}"#.to_vec();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (url, _) = serve(&head, Body::Fixed(body)).await;
+    let error = client(&url).chat(hello()).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert_eq!(error.api_error().unwrap().message, "late");
+}
