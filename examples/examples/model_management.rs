@@ -34,9 +34,18 @@ async fn model_management() -> ExampleResult {
         );
     }
 
-    // The emulator's catalog has a model that is not downloaded yet; on a real server, name one.
-    let model =
-        std::env::var("FOUNDRY_DOWNLOAD_MODEL").unwrap_or_else(|_| "qwen2.5-1.5b".to_owned());
+    // FOUNDRY_DOWNLOAD_MODEL if set; else the emulator's catalog entry that is not downloaded yet
+    // when there is one; else the configured model.
+    let model = std::env::var("FOUNDRY_DOWNLOAD_MODEL")
+        .ok()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| {
+            if catalog.iter().any(|m| m.alias == "qwen2.5-1.5b") {
+                "qwen2.5-1.5b".to_owned()
+            } else {
+                client.config().model.clone()
+            }
+        });
     if let Some(cached) =
         skip_if_unsupported("listing downloaded models", client.cached_models().await)?
     {

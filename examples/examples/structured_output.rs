@@ -46,6 +46,17 @@ async fn main() -> ExitCode {
     run(structured_output).await
 }
 
+/// A model too small to produce the structure (the tiny test models of a real Foundry Local) is a
+/// typed error worth showing, not a reason to stop; any other error is.
+fn unfit(error: foundry_client::Error) -> ExampleResult {
+    if error.kind() != ErrorKind::InvalidStructuredOutput {
+        return Err(error.into());
+    }
+    println!("\nThe model's answer did not fit the structure: {error}");
+    println!("raw text: {:?}", error.raw_output().unwrap_or_default());
+    Ok(())
+}
+
 async fn structured_output() -> ExampleResult {
     let connection = connect(Dialect::G2Core2).await?;
     let client = &connection.client;
@@ -64,18 +75,30 @@ async fn structured_output() -> ExampleResult {
     };
 
     println!("\n1. A typed answer:");
-    let city = client
+    match client
         .chat_json::<City>(ask("Describe the capital of France."))
-        .await?;
-    println!("{:#?}", city.value);
-    println!("(asked with {:?}, {} attempt)", city.mode, city.attempts);
+        .await
+    {
+        Ok(city) => {
+            println!("{:#?}", city.value);
+            println!("(asked with {:?}, {} attempt)", city.mode, city.attempts);
+        }
+        Err(error) => unfit(error)?,
+    }
 
     println!("\n2. Streamed: the text as it comes, then the value:");
     let mut stream = client
         .chat_json_stream::<City>(ask("Describe the capital of Japan."))
         .await?;
     while let Some(event) = stream.next().await {
-        match event? {
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => {
+                unfit(error)?;
+                break;
+            }
+        };
+        match event {
             StructuredEvent::Text(piece) => {
                 print!("{piece}");
                 std::io::stdout().flush()?;
