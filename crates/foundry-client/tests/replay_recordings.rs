@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use foundry_client::{
     ChatRequest, EmbeddingsRequest, ErrorKind, FinishReason, FoundryClient, LoadOutcome, ServerKind,
 };
+use foundry_recordings::Exchange;
 use serde_json::Value;
 
 const FULL: &str = "Hello! I am a tiny test model served by Foundry Local: one two three four five six seven eight nine ten.";
@@ -741,74 +742,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../foundry-protocol/tests/fixtures")
 }
 
-/// One recorded exchange: `>>> REQUEST`, the request bytes, `<<< RESPONSE ...`, the response bytes.
-#[derive(Debug)]
-struct Exchange {
-    method: String,
-    path: String,
-    request_body: Vec<u8>,
-    /// The response as received: head and body (chunk framing kept).
-    response_head: String,
-    response_body: Vec<u8>,
-}
-
-impl Exchange {
-    fn read(path: &Path) -> Self {
-        let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let marker = find(&raw, b"\n<<< RESPONSE").expect("a response marker");
-        let request = &raw[find(&raw, b"\n").expect("a request marker line") + 1..marker];
-        let response = &raw[marker + 1..];
-        let response = &response[find(response, b"\n").expect("the marker line") + 1..];
-        let (request_head, request_body) = split_head(request);
-        let mut request_line = request_head.lines().next().unwrap_or_default().split(' ');
-        let method = request_line.next().unwrap_or_default().to_owned();
-        let path = request_line.next().unwrap_or_default().to_owned();
-        let (response_head, response_body) = split_head(response);
-        Self {
-            method,
-            path,
-            request_body: request_body.to_vec(),
-            response_head,
-            response_body: response_body.to_vec(),
-        }
-    }
-
-    /// The response bytes to send: as recorded, with `Content-Length` fitted to the body (the
-    /// recordings replaced local paths inside some bodies).
-    fn replayed_response(&self) -> Vec<u8> {
-        let mut out = String::new();
-        for line in self.response_head.lines() {
-            match line.split_once(':') {
-                Some((name, _)) if name.eq_ignore_ascii_case("content-length") => {
-                    out.push_str(&format!("Content-Length: {}", self.response_body.len()));
-                }
-                _ => out.push_str(line),
-            }
-            out.push_str("\r\n");
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(&self.response_body);
-        bytes
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
-fn split_head(message: &[u8]) -> (String, &[u8]) {
-    match find(message, b"\r\n\r\n") {
-        Some(end) => (
-            String::from_utf8_lossy(&message[..end]).into_owned(),
-            &message[end + 4..],
-        ),
-        None => (String::from_utf8_lossy(message).into_owned(), &[][..]),
-    }
-}
-
 /// A request the replay server received.
 #[derive(Debug, Clone)]
 struct Received {
@@ -861,7 +794,7 @@ fn read_request(stream: &mut TcpStream) -> Option<Received> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 4096];
     let head_end = loop {
-        if let Some(end) = find(&data, b"\r\n\r\n") {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
             break end;
         }
         let n = stream.read(&mut buffer).ok().filter(|&n| n > 0)?;

@@ -8,8 +8,8 @@ use foundry_emulator::{
     Catalog, Dialect, Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultKind, FaultPlan,
     FaultRule,
 };
+use foundry_recordings::Exchange;
 use serde_json::{Value, json};
-use support::exchange::Exchange;
 use support::{client, raw, raw_exchange, sse_data, sse_json};
 
 const CHAT: &str = "tiny-chat-generic-cpu:1";

@@ -15,8 +15,8 @@ mod support;
 use std::time::Duration;
 
 use foundry_emulator::{Catalog, Dialect, Emulator, EmulatorConfig};
+use foundry_recordings::Response;
 use serde_json::Value;
-use support::exchange::Response;
 use support::{raw_exchange, recordings};
 
 /// Keys whose values differ on every run.
@@ -103,7 +103,7 @@ async fn replay(folder: &str, dialect: Dialect, skip: &[&str]) -> usize {
             Duration::from_secs(10),
         )
         .await;
-        let got = support::exchange::Exchange::parse_response(&bytes);
+        let got = foundry_recordings::Exchange::parse_response(&bytes);
         let recorded = exchange.response();
         assert_eq!(
             got.status,

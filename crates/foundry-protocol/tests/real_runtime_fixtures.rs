@@ -8,7 +8,7 @@ use foundry_protocol::{
     ApiError, ChatResponse, EmbeddingsResponse, FinishReason, ModelList, ModelObject, ModelProblem,
     ServiceStatus, StreamError,
 };
-use support::exchange::Exchange;
+use foundry_recordings::Exchange;
 use support::{accumulate, decode_chat_stream, fixture, fixture_files};
 
 const FULL: &str = "Hello! I am a tiny test model served by Foundry Local: one two three four five six seven eight nine ten.";

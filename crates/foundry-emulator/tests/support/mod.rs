@@ -2,7 +2,6 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
-pub mod exchange;
 pub mod stream;
 
 use std::net::SocketAddr;
@@ -13,7 +12,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use exchange::{Exchange, Response};
+use foundry_recordings::{Exchange, Response};
 
 /// The fixture directory of this crate.
 pub fn fixtures_dir() -> PathBuf {

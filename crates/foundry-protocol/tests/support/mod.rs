@@ -2,8 +2,6 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
-pub mod exchange;
-
 use std::path::{Path, PathBuf};
 
 use foundry_protocol::{ChatAccumulator, ChatChunk, ChatStreamDecoder, StreamError, StreamEvent};
