@@ -47,7 +47,7 @@ pub use crate::request::TransportRequest;
 pub use crate::response::TransportResponse;
 pub use crate::shared::SharedTransport;
 pub use crate::timeouts::Timeouts;
-pub use crate::transport::Transport;
+pub use crate::transport::{SendFuture, Transport};
 
 #[cfg(feature = "reqwest")]
 pub use crate::reqwest_transport::{

@@ -1,6 +1,8 @@
 //! What a caller asks a transport to send.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::Method;
@@ -12,8 +14,9 @@ use crate::{ErrorKind, Timeouts, TransportError};
 /// One HTTP request, ready to be sent (and sent again: cloning is cheap).
 ///
 /// The target is either an absolute URL or a path that the transport joins to its base
-/// URL (see [`TransportRequest::url`]). The body is [`Bytes`], so a retry re-sends the
-/// same buffer without copying it.
+/// URL (see [`TransportRequest::url`]). Method, target, headers and body are shared
+/// between clones (and copied only when a clone is changed), so a retry decorator keeps
+/// the request for another attempt without copying it.
 ///
 /// ```
 /// use foundry_transport::{Timeouts, TransportRequest};
@@ -25,14 +28,33 @@ use crate::{ErrorKind, Timeouts, TransportError};
 /// assert!(request.is_idempotent());
 /// assert_eq!(request.path(), "/v1/chat/completions");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TransportRequest {
+    parts: Arc<Parts>,
+    idempotent: Option<bool>,
+    timeouts: Timeouts,
+}
+
+/// What clones of a request share.
+#[derive(Debug, Clone)]
+struct Parts {
     method: Method,
     target: String,
     headers: HeaderMap,
     body: Bytes,
-    idempotent: Option<bool>,
-    timeouts: Timeouts,
+}
+
+impl fmt::Debug for TransportRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportRequest")
+            .field("method", &self.parts.method)
+            .field("target", &self.parts.target)
+            .field("headers", &self.parts.headers)
+            .field("body", &self.parts.body)
+            .field("idempotent", &self.idempotent)
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
 }
 
 impl TransportRequest {
@@ -40,10 +62,12 @@ impl TransportRequest {
     /// an empty body.
     pub fn new(method: Method, target: impl Into<String>) -> Self {
         Self {
-            method,
-            target: target.into(),
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
+            parts: Arc::new(Parts {
+                method,
+                target: target.into(),
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+            }),
             idempotent: None,
             timeouts: Timeouts::new(),
         }
@@ -80,14 +104,14 @@ impl TransportRequest {
         if is_credential(&name) {
             value.set_sensitive(true);
         }
-        self.headers.insert(name, value);
+        self.headers_mut().insert(name, value);
         self
     }
 
     /// Sets the body.
     #[must_use]
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
+        Arc::make_mut(&mut self.parts).body = body.into();
         self
     }
 
@@ -108,23 +132,23 @@ impl TransportRequest {
 
     /// The method.
     pub fn method(&self) -> &Method {
-        &self.method
+        &self.parts.method
     }
 
     /// The target exactly as given: an absolute URL or a path.
     pub fn target(&self) -> &str {
-        &self.target
+        &self.parts.target
     }
 
     /// The path of the target, without scheme, authority, query or fragment, and always
     /// starting with `/`. Nothing is percent-encoded or decoded.
     pub fn path(&self) -> Cow<'_, str> {
-        path_of(&self.target)
+        path_of(&self.parts.target)
     }
 
     /// True when the target is an absolute URL (`scheme://...`).
     pub fn is_absolute(&self) -> bool {
-        is_absolute(&self.target)
+        is_absolute(&self.parts.target)
     }
 
     /// The full URL: the target if absolute, else the target appended to `base`'s path.
@@ -134,32 +158,32 @@ impl TransportRequest {
     /// The path is not percent-encoded, so a model id such as `phi-4-mini:1` stays as is.
     pub fn url<'a>(&'a self, base: Option<&str>) -> Result<Cow<'a, str>, TransportError> {
         if self.is_absolute() {
-            return Ok(Cow::Borrowed(&self.target));
+            return Ok(Cow::Borrowed(&self.parts.target));
         }
         match base {
-            Some(base) => Ok(Cow::Owned(join(base, &self.target))),
+            Some(base) => Ok(Cow::Owned(join(base, &self.parts.target))),
             None => Err(TransportError::new(
                 ErrorKind::InvalidInput,
-                format!("relative target {:?} and no base URL", self.target),
+                format!("relative target {:?} and no base URL", self.parts.target),
             )),
         }
     }
 
     /// The headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.parts.headers
     }
 
     /// The headers, for changes a decorator needs to make. Values inserted here are
     /// not marked sensitive automatically: add credentials with
     /// [`header`](Self::header), or mark them with `HeaderValue::set_sensitive`.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
+        &mut Arc::make_mut(&mut self.parts).headers
     }
 
     /// The body (cloning it is cheap).
     pub fn body_bytes(&self) -> &Bytes {
-        &self.body
+        &self.parts.body
     }
 
     /// Whether sending this request twice is harmless: the value set with
@@ -167,7 +191,7 @@ impl TransportRequest {
     /// `OPTIONS` and `TRACE`, and false for anything else (`POST`, `PATCH`, ...).
     pub fn is_idempotent(&self) -> bool {
         self.idempotent.unwrap_or(matches!(
-            self.method,
+            self.parts.method,
             Method::GET
                 | Method::HEAD
                 | Method::PUT
@@ -182,9 +206,26 @@ impl TransportRequest {
         self.timeouts
     }
 
-    /// Takes the request apart: method, target, headers, body.
+    /// Takes the request apart: method, target, headers, body (copied only if a clone of
+    /// the request still shares them).
     pub fn into_parts(self) -> (Method, String, HeaderMap, Bytes) {
-        (self.method, self.target, self.headers, self.body)
+        let parts = Arc::unwrap_or_clone(self.parts);
+        (parts.method, parts.target, parts.headers, parts.body)
+    }
+
+    /// Method, headers and body, for a transport that has already made the URL from the
+    /// target: a request still shared with a clone (kept for a retry) gives copies of its
+    /// headers without copying the target too.
+    #[cfg(feature = "reqwest")]
+    pub(crate) fn into_head_and_body(self) -> (Method, HeaderMap, Bytes) {
+        match Arc::try_unwrap(self.parts) {
+            Ok(parts) => (parts.method, parts.headers, parts.body),
+            Err(shared) => (
+                shared.method.clone(),
+                shared.headers.clone(),
+                shared.body.clone(),
+            ),
+        }
     }
 }
 
@@ -231,6 +272,27 @@ mod tests {
         assert_eq!(request.method(), Method::POST);
         assert_eq!(request.headers()[header::CONTENT_TYPE], "application/json");
         assert_eq!(request.body_bytes().as_ref(), br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn clones_share_until_one_is_changed() {
+        let original = TransportRequest::post_json("/v1/x", r#"{"a":1}"#).idempotent(true);
+        let mut changed = original.clone();
+        changed
+            .headers_mut()
+            .insert("x-extra", HeaderValue::from_static("1"));
+        assert!(original.headers().get("x-extra").is_none());
+        assert_eq!(changed.headers()["x-extra"], "1");
+        // Taking apart a request whose parts a clone still shares copies them.
+        let kept = original.clone();
+        let (method, target, headers, body) = original.into_parts();
+        assert_eq!(
+            (method, target.as_str(), body.as_ref()),
+            (Method::POST, "/v1/x", br#"{"a":1}"#.as_slice())
+        );
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(kept.body_bytes().as_ref(), br#"{"a":1}"#);
+        assert!(kept.is_idempotent());
     }
 
     #[test]

@@ -10,7 +10,11 @@ use async_trait::async_trait;
 use crate::{TransportError, TransportRequest, TransportResponse};
 
 /// The future [`Transport::send`] returns, as `async_trait` spells it out.
-pub(crate) type SendFuture<'a> =
+///
+/// For implementations written without `#[async_trait]`: a decorator can do its synchronous
+/// part (admission, handing the request to the inner transport) before it boxes a future,
+/// so the box holds only what the rest of the call needs.
+pub type SendFuture<'a> =
     Pin<Box<dyn Future<Output = Result<TransportResponse, TransportError>> + Send + 'a>>;
 
 /// Sends one HTTP request and returns the response once its headers have arrived.

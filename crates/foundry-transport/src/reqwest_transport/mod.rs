@@ -139,7 +139,7 @@ impl ReqwestTransport {
             )
             .with_source(err)
         })?;
-        let (method, _target, headers, body) = request.into_parts();
+        let (method, headers, body) = request.into_head_and_body();
         let mut out = reqwest::Request::new(method.clone(), parsed);
         *out.headers_mut() = headers;
         if !body.is_empty() {
