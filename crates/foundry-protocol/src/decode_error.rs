@@ -63,7 +63,14 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     expected: &'static str,
     raw: &[u8],
 ) -> Result<T, DecodeError> {
-    serde_json::from_slice(raw).map_err(|source| DecodeError::json(expected, raw, source))
+    // Checked as UTF-8 once, the body then decodes as a `str`: serde_json validates each string
+    // of a byte slice on its own, which costs more than one pass over the whole body.
+    let decoded = match std::str::from_utf8(raw) {
+        Ok(text) => serde_json::from_str(text),
+        // The byte decoder reports where the invalid byte is.
+        Err(_) => serde_json::from_slice(raw),
+    };
+    decoded.map_err(|source| DecodeError::json(expected, raw, source))
 }
 
 fn excerpt(raw: &[u8]) -> String {
@@ -87,5 +94,19 @@ mod tests {
         assert!(err.excerpt().len() <= EXCERPT_LIMIT + '…'.len_utf8());
         assert!(std::error::Error::source(&err).is_some());
         assert_eq!(err.to_string(), "could not decode chat completion");
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_decode_error_that_says_where() {
+        let raw = b"{\"content\":\"ok \xff\"}";
+        let err = from_json::<serde_json::Value>("chat completion", raw).unwrap_err();
+        let source = std::error::Error::source(&err)
+            .expect("the parser's error")
+            .to_string();
+        assert!(source.contains("invalid unicode"), "{source}");
+        assert!(source.contains("column"), "{source}");
+        // Valid text decodes the same through either path, escapes included.
+        let value: serde_json::Value = from_json("x", "{\"a\":\"\\u00e9\\n\"}".as_bytes()).unwrap();
+        assert_eq!(value["a"], "é\n");
     }
 }

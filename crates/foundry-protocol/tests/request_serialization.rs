@@ -108,6 +108,30 @@ fn content_parts_serialize_with_their_type_tags() {
 }
 
 #[test]
+fn content_decodes_from_text_or_parts_and_refuses_anything_else() {
+    let parts = Message::parts(
+        foundry_protocol::Role::User,
+        vec![ContentPart::Text { text: "a".into() }],
+    );
+    let back: Message = serde_json::from_value(serde_json::to_value(&parts).unwrap()).unwrap();
+    assert_eq!(back, parts);
+    // Escaped text is decoded, not kept as written.
+    let text: Message =
+        serde_json::from_str(r#"{"role":"assistant","content":"line\nnext \u00e9"}"#).unwrap();
+    assert_eq!(
+        text.content,
+        Some(MessageContent::Text("line\nnext é".into()))
+    );
+    let error = serde_json::from_value::<Message>(json!({"role": "user", "content": 5}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("a string or a list of content parts"),
+        "{error}"
+    );
+}
+
+#[test]
 fn unknown_roles_survive_a_round_trip() {
     let message: Message =
         serde_json::from_value(json!({"role": "critic", "content": "x"})).unwrap();

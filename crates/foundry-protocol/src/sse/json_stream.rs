@@ -1,6 +1,9 @@
 //! Typed JSON events on top of the SSE decoder: chunks, `[DONE]`, and mid-stream error events.
 
 use std::marker::PhantomData;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -126,7 +129,8 @@ fn typed<T: DeserializeOwned>(
             event.data.as_bytes(),
         ))));
     }
-    if event.data.trim().is_empty() {
+    // JSON's whitespace is ASCII: a data line of nothing else is a keep-alive.
+    if event.data.trim_ascii().is_empty() {
         return None;
     }
     if let Some(error) = error_member(&event.data) {
@@ -147,9 +151,10 @@ fn error_member(data: &str) -> Option<ApiError> {
         #[serde(default)]
         error: Option<Value>,
     }
-    if !data.contains("\"error\"") {
-        return None;
-    }
+    // Built once: a searcher made per call would cost more than the search.
+    static ERROR_KEY: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\"error\""));
+    ERROR_KEY.find(data.as_bytes())?;
     let probe: Probe = serde_json::from_str(data).ok()?;
     probe
         .error
