@@ -89,13 +89,18 @@ impl ConcurrencyLimit {
         self.acquire_within(None).await
     }
 
+    /// A slot if one is free now, without waiting.
+    pub fn try_acquire(&self) -> Option<OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
     /// Like [`acquire`](Self::acquire), waiting at most `limit` (and at most the configured
     /// `max_wait`): a request's own deadline bounds its time in the queue too.
     pub async fn acquire_within(
         &self,
         limit: Option<Duration>,
     ) -> Result<OwnedSemaphorePermit, Rejection> {
-        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+        if let Some(permit) = self.try_acquire() {
             return Ok(permit);
         }
         let queue = self.config.max_queue;
@@ -158,22 +163,13 @@ impl LimitTransport {
 
 #[async_trait]
 impl Transport for LimitTransport {
-    async fn send(
-        &self,
-        mut request: TransportRequest,
-    ) -> Result<TransportResponse, TransportError> {
-        let overrides = request.timeout_overrides();
-        let queued_at = self.limit.clock.now();
-        let permit = self
-            .limit
-            .acquire_within(overrides.deadline())
-            .await
-            .map_err(Rejection::into_error)?;
-        if let Some(deadline) = overrides.deadline() {
-            // The time spent queueing comes out of the request's own deadline.
-            let waited = self.limit.clock.now().saturating_duration_since(queued_at);
-            request = request.timeouts(overrides.with_deadline(deadline.saturating_sub(waited)));
-        }
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        let (permit, request) = match self.limit.try_acquire() {
+            Some(permit) => (permit, request),
+            // Boxed: waiting is the exception, and its future would otherwise take space in
+            // every call's.
+            None => Box::pin(self.wait_for_slot(request)).await?,
+        };
         let response = self.inner.send(request).await?;
         let (status, headers, body) = response.into_parts();
         let guarded = SlotHeldBody {
@@ -185,6 +181,28 @@ impl Transport for LimitTransport {
             headers,
             Body::from_stream(guarded),
         ))
+    }
+}
+
+impl LimitTransport {
+    /// Waits in the queue for a slot; the time spent waiting comes out of the request's own
+    /// deadline.
+    async fn wait_for_slot(
+        &self,
+        mut request: TransportRequest,
+    ) -> Result<(OwnedSemaphorePermit, TransportRequest), TransportError> {
+        let overrides = request.timeout_overrides();
+        let queued_at = self.limit.clock.now();
+        let permit = self
+            .limit
+            .acquire_within(overrides.deadline())
+            .await
+            .map_err(Rejection::into_error)?;
+        if let Some(deadline) = overrides.deadline() {
+            let waited = self.limit.clock.now().saturating_duration_since(queued_at);
+            request = request.timeouts(overrides.with_deadline(deadline.saturating_sub(waited)));
+        }
+        Ok((permit, request))
     }
 }
 

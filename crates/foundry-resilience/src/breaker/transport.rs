@@ -145,7 +145,7 @@ impl Transport for BreakerTransport {
                     let watched = WatchedBody {
                         body: body.into_stream(),
                         permit: Some(permit),
-                        policy: self.policy.clone(),
+                        policy: FailurePolicy::clone(&self.policy),
                     };
                     Ok(TransportResponse::new(
                         status,
@@ -167,7 +167,8 @@ impl Transport for BreakerTransport {
 struct WatchedBody {
     body: BodyStream,
     permit: Option<BreakerPermit>,
-    policy: Arc<FailurePolicy>,
+    // A copy, not a shared pointer: the default policy is two empty options.
+    policy: FailurePolicy,
 }
 
 impl Stream for WatchedBody {

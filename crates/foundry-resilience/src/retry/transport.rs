@@ -91,8 +91,7 @@ impl RetryTransport {
         idempotent: bool,
     ) -> (Result<TransportResponse, TransportError>, Verdict) {
         let status = response.status();
-        // A success is a success, whatever hints ride along with it.
-        if !(status.is_client_error() || status.is_server_error()) {
+        if !is_error_status(status) {
             return (Ok(response), Verdict::Done);
         }
         let hint = ServerHints::from_headers(response.headers(), self.clock.system_now());
@@ -202,7 +201,11 @@ impl Transport for RetryTransport {
             );
             let outcome = self.inner.send(this_try).instrument(span).await;
             let (outcome, verdict) = match outcome {
-                Ok(response) => self.judge_response(response, idempotent).await,
+                // A success is a success, whatever hints ride along with it.
+                Ok(response) if !is_error_status(response.status()) => return Ok(response),
+                // Boxed: only error answers need it, and its future would otherwise take space
+                // in every call's.
+                Ok(response) => Box::pin(self.judge_response(response, idempotent)).await,
                 Err(error) => {
                     let verdict = self.judge_error(&error, idempotent);
                     (Err(error), verdict)
@@ -229,6 +232,11 @@ impl Transport for RetryTransport {
             attempt += 1;
         }
     }
+}
+
+/// A 4xx or 5xx status: the answers a retry policy looks at.
+fn is_error_status(status: http::StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
 }
 
 /// Reads up to `limit` bytes of `body`: the bytes, and the unread rest of the stream when the body
