@@ -99,6 +99,11 @@ impl FoundryClient {
         Ok(self.stack().await?.info.clone())
     }
 
+    /// The server's kind, once detected (or as set on the builder and first used).
+    pub(crate) fn known_kind(&self) -> Option<ServerKind> {
+        self.inner.stack.get().map(|stack| stack.info.kind)
+    }
+
     /// The circuit breaker guarding this server, once the server has been contacted.
     pub fn breaker(&self) -> Option<CircuitBreaker> {
         self.inner
@@ -144,6 +149,15 @@ impl FoundryClient {
     /// The detected server and its stack; detection runs once (a failed detection is retried on
     /// the next call).
     pub(crate) async fn stack(&self) -> Result<&Stack, Error> {
+        match self.inner.stack.get() {
+            Some(stack) => Ok(stack),
+            // Boxed: detection is a one-off, and every call's future would otherwise carry its
+            // space.
+            None => Box::pin(self.init_stack()).await,
+        }
+    }
+
+    async fn init_stack(&self) -> Result<&Stack, Error> {
         self.inner
             .stack
             .get_or_try_init(|| async {
@@ -183,13 +197,9 @@ impl FoundryClient {
         if response.status().is_success() {
             return Ok(response);
         }
-        let (status, headers, body) = response.into_parts();
-        // A body that cannot be read still leaves the status to report.
-        let body = body
-            .bytes_limited(ERROR_BODY_LIMIT)
-            .await
-            .unwrap_or_default();
-        Err(Error::from_response(what, status, &headers, body))
+        // Boxed: reading an error body is the exception, and its future would otherwise take
+        // space in every call's.
+        Err(Box::pin(error_of_response(response, what)).await)
     }
 
     /// Sends a request and reads its whole (bounded) body.
@@ -232,6 +242,17 @@ impl FoundryClient {
         let json = serde_json::to_vec(body).map_err(|e| Error::config("request body", e))?;
         Ok(TransportRequest::post_json(path, json).idempotent(true))
     }
+}
+
+/// The typed error an error status and its (bounded) body describe.
+async fn error_of_response(response: TransportResponse, what: &str) -> Error {
+    let (status, headers, body) = response.into_parts();
+    // A body that cannot be read still leaves the status to report.
+    let body = body
+        .bytes_limited(ERROR_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    Error::from_response(what, status, &headers, body)
 }
 
 /// Whether a JSON object's first key is `error`: how every error envelope seen in the wild starts.

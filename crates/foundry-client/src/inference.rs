@@ -49,11 +49,10 @@ impl FoundryClient {
         let flight = self.metrics().start();
         let result = self
             .with_model(&model, |name| {
-                let mut request = request.clone();
-                request.model = name;
+                set_model(&mut request.model, name);
+                let body = Self::post_json(routes::CHAT, &request);
                 async move {
-                    let body = Self::post_json(routes::CHAT, &request)?;
-                    let (status, bytes) = self.execute_bytes(body, "chat completion").await?;
+                    let (status, bytes) = self.execute_bytes(body?, "chat completion").await?;
                     let response = ChatResponse::from_slice(&bytes)
                         .map_err(|e| Error::decode("chat completion", e))?;
                     // No choices: maybe an error envelope whose `error` key does not come first.
@@ -95,11 +94,10 @@ impl FoundryClient {
         let flight = self.metrics().start();
         let result = self
             .with_model(&model, |name| {
-                let mut request = request.clone();
-                request.model = name;
+                set_model(&mut request.model, name);
+                let body = Self::post_json(routes::COMPLETIONS, &request);
                 async move {
-                    let body = Self::post_json(routes::COMPLETIONS, &request)?;
-                    self.execute_json::<CompletionResponse>(body, "completion")
+                    self.execute_json::<CompletionResponse>(body?, "completion")
                         .await
                 }
             })
@@ -114,17 +112,16 @@ impl FoundryClient {
     /// Embeds the input; vectors come back as floats.
     pub async fn embeddings(
         &self,
-        request: EmbeddingsRequest,
+        mut request: EmbeddingsRequest,
     ) -> Result<EmbeddingsResponse, Error> {
         let model = self.model_or_default(&request.model);
         let flight = self.metrics().start();
         let result = self
             .with_model(&model, |name| {
-                let mut request = request.clone();
-                request.model = name;
+                set_model(&mut request.model, name);
+                let body = Self::post_json(routes::EMBEDDINGS, &request);
                 async move {
-                    let body = Self::post_json(routes::EMBEDDINGS, &request)?;
-                    let (_, bytes) = self.execute_bytes(body, "embeddings").await?;
+                    let (_, bytes) = self.execute_bytes(body?, "embeddings").await?;
                     EmbeddingsResponse::from_slice(&bytes)
                         .map_err(|e| Error::decode("embeddings", e))
                 }
@@ -139,25 +136,31 @@ impl FoundryClient {
 
     /// Runs `call` with the server's name for `model`; on a Foundry server that says the model is
     /// not loaded (or, on Core 2.x, does not know the alias), readies it and runs `call` once more.
-    pub(crate) async fn with_model<T, F, Fut>(&self, model: &str, call: F) -> Result<T, Error>
+    ///
+    /// `call` encodes the request (with the name it is given) before it returns its future, so a
+    /// request is never copied for a second attempt.
+    pub(crate) async fn with_model<T, F, Fut>(&self, model: &str, mut call: F) -> Result<T, Error>
     where
-        F: Fn(String) -> Fut,
+        F: FnMut(&str) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let kind = self.stack().await?.info.kind;
         let name = self.inference_name(kind, model).await?;
-        match call(name).await {
+        match call(&name).await {
             Err(error) if self.should_load_on_demand(kind, &error) => {
                 tracing::info!(model, "model not loaded: loading it and trying again");
-                let ready = self.ensure_ready(model).await.map_err(|load_error| {
-                    // The original refusal explains the situation better than a failed load.
-                    if load_error.kind() == ErrorKind::ModelNotFound {
-                        error
-                    } else {
-                        load_error
-                    }
-                })?;
-                call(ready.id).await
+                // Boxed: loading is rare, and every call's future would otherwise carry its space.
+                let ready = Box::pin(self.ensure_ready(model))
+                    .await
+                    .map_err(|load_error| {
+                        // The original refusal explains the situation better than a failed load.
+                        if load_error.kind() == ErrorKind::ModelNotFound {
+                            error
+                        } else {
+                            load_error
+                        }
+                    })?;
+                call(&ready.id).await
             }
             other => other,
         }
@@ -173,6 +176,14 @@ impl FoundryClient {
             ErrorKind::ModelNotFound => kind == ServerKind::FoundryCore2,
             _ => false,
         }
+    }
+}
+
+/// Puts the server's name for the model into a request, reusing the field's allocation.
+pub(crate) fn set_model(field: &mut String, name: &str) {
+    if field != name {
+        field.clear();
+        field.push_str(name);
     }
 }
 

@@ -44,6 +44,7 @@
 mod batch;
 mod builder;
 mod cache;
+mod chat_stream;
 mod client;
 mod complete;
 mod config;
@@ -62,6 +63,7 @@ mod structured;
 pub use batch::{Batch, BatchProgress};
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY};
 pub use cache::{CacheConfig, CacheStats};
+pub use chat_stream::ChatStream;
 pub use client::FoundryClient;
 pub use complete::{Completion, CompletionAnswer};
 pub use config::{Config, DEFAULT_LOG_LEVEL, DEFAULT_MODEL, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
@@ -69,7 +71,6 @@ pub use discover::DiscoverOptions;
 pub use error::{Error, ErrorKind};
 pub use models::{DownloadStream, ReadyModel};
 pub use server::{ServerInfo, ServerKind};
-pub use stream::ChatStream;
 #[cfg(feature = "structured")]
 pub use structured::{
     JsonMode, Structured, StructuredCall, StructuredEvent, StructuredSchema, StructuredStream,

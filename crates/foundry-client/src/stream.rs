@@ -1,21 +1,14 @@
-//! Streamed chat answers: chunks as they come, and a typed error — never a silent end — when the
-//! stream stops early.
+//! Starting a streamed chat answer: the request, load-on-demand, and the checks before the first
+//! chunk (the chunks themselves are read by [`ChatStream`]).
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use foundry_health::InFlight;
-use foundry_protocol::{
-    ChatAccumulator, ChatChunk, ChatRequest, ChatResponse, ChatStreamDecoder, StreamError,
-    StreamEvent, StreamOptions,
-};
+use foundry_protocol::{ChatAccumulator, ChatRequest, StreamOptions};
 use foundry_transport::{Body, BodyStream};
-use futures_core::Stream;
 use futures_util::StreamExt;
 
+use crate::chat_stream::ChatStream;
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
+use crate::inference::set_model;
 use crate::routes;
 use crate::server::ServerKind;
 
@@ -39,19 +32,18 @@ impl FoundryClient {
         let model = self.model_or_default(&request.model);
         let response = self
             .with_model(&model, |name| {
-                let mut request = request.clone();
-                request.model = name;
-                async move {
-                    self.execute(Self::post_json(routes::CHAT, &request)?, WHAT)
-                        .await
-                }
+                set_model(&mut request.model, name);
+                let body = Self::post_json(routes::CHAT, &request);
+                async move { self.execute(body?, WHAT).await }
             })
             .await;
         let body = match response.and_then(require_event_stream) {
-            Ok(response) => {
-                self.core1_stream_body(&model, &request, response.into_stream())
-                    .await
+            // Boxed: only Core 1.x needs it, and every stream's future would otherwise carry its
+            // space.
+            Ok(response) if self.may_refuse_with_empty_stream() => {
+                Box::pin(self.core1_stream_body(&model, &request, response.into_stream())).await
             }
+            Ok(response) => Ok(response.into_stream()),
             Err(error) => Err(error),
         };
         let body = match body {
@@ -61,18 +53,17 @@ impl FoundryClient {
                 return Err(error);
             }
         };
-        Ok(ChatStream {
-            flight: Some(flight),
-            last_usage: None,
-            body: Some(body),
-            decoder: ChatStreamDecoder::default(),
-            accumulator,
-            pending: VecDeque::new(),
-        })
+        Ok(ChatStream::new(body, accumulator, flight))
     }
 }
 
 impl FoundryClient {
+    /// Whether the server is a 1.x Core and load-on-demand is on: the case
+    /// [`core1_stream_body`](Self::core1_stream_body) handles.
+    fn may_refuse_with_empty_stream(&self) -> bool {
+        self.settings().load_on_demand && self.known_kind() == Some(ServerKind::FoundryCore1)
+    }
+
     /// The 1.x Core answers a stream for a model it has not loaded (or does not know) with stream
     /// headers and a body that closes before a single byte: a refusal load-on-demand never sees.
     /// There, with load-on-demand on, the first bytes are awaited: if the body closed without any,
@@ -84,10 +75,6 @@ impl FoundryClient {
         request: &ChatRequest,
         mut body: BodyStream,
     ) -> Result<BodyStream, Error> {
-        let kind = self.stack().await?.info.kind;
-        if kind != ServerKind::FoundryCore1 || !self.settings().load_on_demand {
-            return Ok(body);
-        }
         let first = body.next().await;
         let refused = match &first {
             None => true,
@@ -108,141 +95,6 @@ impl FoundryClient {
             .execute(Self::post_json(routes::CHAT, &again)?, WHAT)
             .await?;
         Ok(require_event_stream(response)?.into_stream())
-    }
-}
-
-/// The chunks of a streamed chat answer; see [`FoundryClient::chat_stream`].
-///
-/// Implements `Stream<Item = Result<ChatChunk, Error>>`; [`collect`](Self::collect) gathers the
-/// whole answer, tool calls merged.
-#[derive(Debug)]
-pub struct ChatStream {
-    /// Measures the call for the client's metrics; finished when the stream ends.
-    flight: Option<InFlight>,
-    /// The last usage seen, for the metrics' token count.
-    last_usage: Option<foundry_protocol::Usage>,
-    body: Option<BodyStream>,
-    decoder: ChatStreamDecoder,
-    accumulator: ChatAccumulator,
-    pending: VecDeque<Result<ChatChunk, Error>>,
-}
-
-impl ChatStream {
-    /// Reads the rest of the stream and returns the complete answer (content, tool calls, finish
-    /// reasons, usage), or the first error.
-    pub async fn collect(mut self) -> Result<ChatResponse, Error> {
-        while let Some(item) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
-            item?;
-        }
-        std::mem::take(&mut self.accumulator)
-            .finish()
-            .map_err(|partial| Error::stream_interrupted(WHAT, partial, None))
-    }
-
-    /// The text of the first choice so far.
-    pub fn text_so_far(&self) -> Option<&str> {
-        self.accumulator.text()
-    }
-
-    fn take_events(&mut self, bytes: &[u8]) {
-        let events: Vec<_> = self.decoder.feed(bytes).collect();
-        for event in events {
-            self.take_event(event);
-        }
-    }
-
-    fn take_event(&mut self, event: Result<StreamEvent<ChatChunk>, StreamError>) {
-        match event {
-            Ok(StreamEvent::Item(chunk)) => {
-                if self.accumulator.chunk_count() == 0
-                    && let Some(flight) = self.flight.as_mut()
-                {
-                    flight.first_token();
-                }
-                if let Some(usage) = &chunk.usage {
-                    self.last_usage = Some(usage.clone());
-                }
-                self.accumulator.push(&chunk);
-                self.pending.push_back(Ok(chunk));
-            }
-            Ok(StreamEvent::Done) => self.accumulator.push_done(),
-            Err(StreamError::Api(api)) => {
-                let partial = self.take_partial();
-                let error = Error::stream_interrupted(WHAT, partial, None).with_api(api);
-                self.end_with(error);
-            }
-            Err(other) => {
-                let partial = self.take_partial();
-                let error = Error::stream_interrupted(WHAT, partial, Some(Box::new(other)));
-                self.end_with(error);
-            }
-        }
-    }
-
-    /// The body ended: complete, or an interruption.
-    fn finish_body(&mut self) {
-        let tail: Vec<_> = self.decoder.finish().collect();
-        for event in tail {
-            self.take_event(event);
-        }
-        if self.body.is_some() && !self.accumulator.is_complete() {
-            let partial = self.take_partial();
-            self.end_with(Error::stream_interrupted(WHAT, partial, None));
-        } else if self.body.is_some() {
-            self.end_complete();
-        }
-        self.body = None;
-    }
-
-    fn take_partial(&mut self) -> foundry_protocol::IncompleteStream {
-        match std::mem::take(&mut self.accumulator).finish() {
-            Err(incomplete) => incomplete,
-            Ok(response) => foundry_protocol::IncompleteStream::new(0, response),
-        }
-    }
-
-    fn end_with(&mut self, error: Error) {
-        if let Some(flight) = self.flight.take() {
-            flight.failure(error.kind().as_str());
-        }
-        self.pending.push_back(Err(error));
-        self.body = None;
-    }
-
-    /// The stream ended complete: the call counts as a success with its generated tokens.
-    fn end_complete(&mut self) {
-        if let Some(flight) = self.flight.take() {
-            flight.success(self.last_usage.as_ref().map(|u| u.completion_tokens));
-        }
-    }
-}
-
-impl Stream for ChatStream {
-    type Item = Result<ChatChunk, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(item) = self.pending.pop_front() {
-                return Poll::Ready(Some(item));
-            }
-            let Some(body) = self.body.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match Pin::new(body).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(bytes))) => self.take_events(&bytes),
-                Poll::Ready(Some(Err(cause))) => {
-                    let partial = self.take_partial();
-                    let kind_timeout = cause.is_timeout();
-                    let mut error = Error::stream_interrupted(WHAT, partial, Some(Box::new(cause)));
-                    if kind_timeout {
-                        error = error.with_kind(ErrorKind::Timeout);
-                    }
-                    self.end_with(error);
-                }
-                Poll::Ready(None) => self.finish_body(),
-            }
-        }
     }
 }
 

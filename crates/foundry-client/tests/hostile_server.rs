@@ -224,3 +224,36 @@ async fn an_error_envelope_whose_error_key_is_not_first_is_still_an_error() {
     assert_eq!(error.kind(), ErrorKind::Api);
     assert_eq!(error.api_error().unwrap().message, "late");
 }
+
+#[tokio::test]
+async fn nothing_after_an_error_event_is_handed_on() {
+    // One write, so the client decodes all of it at once.
+    let body = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n",
+        "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let (url, _) = serve(STREAM_HEAD, Body::Fixed(body.as_bytes().to_vec())).await;
+    let mut stream = client(&url).chat_stream(hello()).await.unwrap();
+    let mut items = Vec::new();
+    while let Some(item) = futures_util::StreamExt::next(&mut stream).await {
+        items.push(item);
+    }
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(
+        items[0].as_ref().unwrap().choices[0]
+            .delta
+            .content
+            .as_deref(),
+        Some("a")
+    );
+    let error = items[1].as_ref().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::StreamInterrupted);
+    assert_eq!(
+        error.api_error().map(|api| api.message.as_str()),
+        Some("overloaded")
+    );
+    let partial = error.partial().expect("the partial answer");
+    assert_eq!(partial.text().as_deref(), Some("a"));
+}

@@ -47,7 +47,17 @@ impl ModelDirectory {
 
     /// The id learned for `name` (an alias, any case), if any.
     pub(crate) fn id_of(&self, name: &str) -> Option<String> {
-        lock(&self.ids).get(&name.to_lowercase()).cloned()
+        let ids = lock(&self.ids);
+        if ids.is_empty() {
+            return None;
+        }
+        // Keys are lowercase: an ASCII name without capitals (the usual case) is looked up as it
+        // is, without a lowercased copy.
+        if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            ids.get(name).cloned()
+        } else {
+            ids.get(&name.to_lowercase()).cloned()
+        }
     }
 
     pub(crate) fn remember_id(&self, name: &str, id: &str) {
@@ -70,4 +80,29 @@ impl ModelDirectory {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every update is a single assignment; a panic elsewhere cannot leave a torn value.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learned_ids_are_found_by_any_case_of_the_alias() {
+        let directory = ModelDirectory::new(Duration::from_secs(60));
+        assert_eq!(directory.id_of("phi-4-mini"), None);
+        directory.remember_id("Phi-4-Mini", "Phi-4-mini-generic-cpu:1");
+        for name in ["phi-4-mini", "PHI-4-MINI", "Phi-4-mini"] {
+            assert_eq!(
+                directory.id_of(name).as_deref(),
+                Some("Phi-4-mini-generic-cpu:1"),
+                "{name}"
+            );
+        }
+        // Names beyond ASCII are lowercased the Unicode way.
+        directory.remember_id("Ärger", "aerger:1");
+        assert_eq!(directory.id_of("ÄRGER").as_deref(), Some("aerger:1"));
+        assert_eq!(directory.id_of("ärger").as_deref(), Some("aerger:1"));
+        directory.forget_id("PHI-4-mini");
+        assert_eq!(directory.id_of("phi-4-mini"), None);
+    }
 }

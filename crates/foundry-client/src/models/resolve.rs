@@ -8,6 +8,8 @@
 //!   already loaded.
 //! - llama.cpp and other servers: the name as given.
 
+use std::borrow::Cow;
+
 use foundry_protocol::{ModelInfo, ModelList};
 
 use crate::client::FoundryClient;
@@ -16,21 +18,22 @@ use crate::routes;
 use crate::server::ServerKind;
 
 impl FoundryClient {
-    /// The name to send as `model` for inference.
-    pub(crate) async fn inference_name(
+    /// The name to send as `model` for inference: usually the name as given, so the common case
+    /// neither allocates nor waits.
+    pub(crate) async fn inference_name<'a>(
         &self,
         kind: ServerKind,
-        model: &str,
-    ) -> Result<String, Error> {
+        model: &'a str,
+    ) -> Result<Cow<'a, str>, Error> {
         if let Some(id) = self.models().id_of(model) {
-            return Ok(id);
+            return Ok(Cow::Owned(id));
         }
-        match kind {
-            ServerKind::FoundryLegacy => {
-                Ok(self.legacy_variant(model).await?.model_id().to_owned())
-            }
-            _ => Ok(model.to_owned()),
+        if kind != ServerKind::FoundryLegacy {
+            return Ok(Cow::Borrowed(model));
         }
+        // Boxed: a catalog lookup is rare, and its future is large.
+        let variant = Box::pin(self.legacy_variant(model)).await?;
+        Ok(Cow::Owned(variant.model_id().to_owned()))
     }
 
     /// The legacy catalog's variant for `name`: an id matches itself; an alias prefers a variant

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use super::call::{Check, validated};
 use super::schema::StructuredSchema;
 use super::{JsonMode, Structured};
+use crate::chat_stream::ChatStream;
 use crate::error::{Error, ErrorKind};
-use crate::stream::ChatStream;
 
 /// One item of a [`StructuredStream`].
 #[derive(Debug, Clone)]

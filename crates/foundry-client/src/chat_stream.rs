@@ -1,0 +1,197 @@
+//! The stream a streamed chat answer is read from: chunks as they arrive, the whole answer on
+//! the side, and a typed error — never a silent end — when the stream stops early.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use foundry_health::InFlight;
+use foundry_protocol::{
+    ChatAccumulator, ChatChunk, ChatResponse, ChatStreamDecoder, IncompleteStream, StreamError,
+    StreamEvent, Usage,
+};
+use foundry_transport::BodyStream;
+use futures_core::Stream;
+
+use crate::error::{Error, ErrorKind};
+
+const WHAT: &str = "streamed chat completion";
+
+/// The chunks of a streamed chat answer; see [`FoundryClient::chat_stream`](crate::FoundryClient::chat_stream).
+///
+/// Implements `Stream<Item = Result<ChatChunk, Error>>`; [`collect`](Self::collect) gathers the
+/// whole answer, tool calls merged.
+#[derive(Debug)]
+pub struct ChatStream {
+    /// `None` once the body has ended (completely or not).
+    body: Option<BodyStream>,
+    decoder: ChatStreamDecoder,
+    // Apart from the decoder, so decoded events go straight into it while the decoder is
+    // borrowed (a chunk is a couple of hundred bytes; every move copies it).
+    progress: Progress,
+}
+
+/// What the stream has produced so far.
+#[derive(Debug)]
+struct Progress {
+    /// Measures the call for the client's metrics; finished when the stream ends.
+    flight: Option<InFlight>,
+    /// The last usage seen, for the metrics' token count.
+    last_usage: Option<Usage>,
+    accumulator: ChatAccumulator,
+    pending: VecDeque<Result<ChatChunk, Error>>,
+}
+
+/// Whether the stream goes on after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Ended,
+}
+
+impl ChatStream {
+    pub(crate) fn new(body: BodyStream, accumulator: ChatAccumulator, flight: InFlight) -> Self {
+        Self {
+            body: Some(body),
+            decoder: ChatStreamDecoder::default(),
+            progress: Progress {
+                flight: Some(flight),
+                last_usage: None,
+                accumulator,
+                pending: VecDeque::new(),
+            },
+        }
+    }
+
+    /// Reads the rest of the stream and returns the complete answer (content, tool calls, finish
+    /// reasons, usage), or the first error.
+    pub async fn collect(mut self) -> Result<ChatResponse, Error> {
+        while let Some(item) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
+            item?;
+        }
+        std::mem::take(&mut self.progress.accumulator)
+            .finish()
+            .map_err(|partial| Error::stream_interrupted(WHAT, partial, None))
+    }
+
+    /// The text of the first choice so far.
+    pub fn text_so_far(&self) -> Option<&str> {
+        self.progress.accumulator.text()
+    }
+
+    fn take_events(&mut self, bytes: &[u8]) {
+        for event in self.decoder.feed(bytes) {
+            if self.progress.take_event(event) == Flow::Ended {
+                // Ended by an error event: nothing after it is handed on.
+                self.body = None;
+                return;
+            }
+        }
+    }
+
+    /// The body ended: complete, or an interruption.
+    fn finish_body(&mut self) {
+        self.body = None;
+        for event in self.decoder.finish() {
+            if self.progress.take_event(event) == Flow::Ended {
+                return;
+            }
+        }
+        if self.progress.accumulator.is_complete() {
+            self.progress.end_complete();
+        } else {
+            let partial = self.progress.take_partial();
+            self.progress
+                .end_with(Error::stream_interrupted(WHAT, partial, None));
+        }
+    }
+
+    /// The body failed: an interruption, or a timeout when the body stalled.
+    fn fail_body(&mut self, cause: foundry_transport::TransportError) {
+        self.body = None;
+        let partial = self.progress.take_partial();
+        let timed_out = cause.is_timeout();
+        let mut error = Error::stream_interrupted(WHAT, partial, Some(Box::new(cause)));
+        if timed_out {
+            error = error.with_kind(ErrorKind::Timeout);
+        }
+        self.progress.end_with(error);
+    }
+}
+
+impl Progress {
+    fn take_event(&mut self, event: Result<StreamEvent<ChatChunk>, StreamError>) -> Flow {
+        match event {
+            Ok(StreamEvent::Item(chunk)) => {
+                if self.accumulator.chunk_count() == 0
+                    && let Some(flight) = self.flight.as_mut()
+                {
+                    flight.first_token();
+                }
+                if let Some(usage) = &chunk.usage {
+                    self.last_usage = Some(usage.clone());
+                }
+                self.accumulator.push(&chunk);
+                self.pending.push_back(Ok(chunk));
+                Flow::Continue
+            }
+            Ok(StreamEvent::Done) => {
+                self.accumulator.push_done();
+                Flow::Continue
+            }
+            Err(StreamError::Api(api)) => {
+                let partial = self.take_partial();
+                self.end_with(Error::stream_interrupted(WHAT, partial, None).with_api(api));
+                Flow::Ended
+            }
+            Err(other) => {
+                let partial = self.take_partial();
+                let error = Error::stream_interrupted(WHAT, partial, Some(Box::new(other)));
+                self.end_with(error);
+                Flow::Ended
+            }
+        }
+    }
+
+    fn take_partial(&mut self) -> IncompleteStream {
+        match std::mem::take(&mut self.accumulator).finish() {
+            Err(incomplete) => incomplete,
+            Ok(response) => IncompleteStream::new(0, response),
+        }
+    }
+
+    fn end_with(&mut self, error: Error) {
+        if let Some(flight) = self.flight.take() {
+            flight.failure(error.kind().as_str());
+        }
+        self.pending.push_back(Err(error));
+    }
+
+    /// The stream ended complete: the call counts as a success with its generated tokens.
+    fn end_complete(&mut self) {
+        if let Some(flight) = self.flight.take() {
+            flight.success(self.last_usage.as_ref().map(|u| u.completion_tokens));
+        }
+    }
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatChunk, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(item) = self.progress.pending.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            let Some(body) = self.body.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match Pin::new(body).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(bytes))) => self.take_events(&bytes),
+                Poll::Ready(Some(Err(cause))) => self.fail_body(cause),
+                Poll::Ready(None) => self.finish_body(),
+            }
+        }
+    }
+}
