@@ -4,19 +4,15 @@
 //! Foundry Local decodes one request at a time; flooding it only builds a queue inside the server
 //! where no deadline or cancellation reaches. The queue here is visible, bounded and cancellable.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use foundry_transport::{
-    Body, BodyStream, SharedTransport, Transport, TransportError, TransportRequest,
+    BodyEnd, BodyWatcher, SharedTransport, Transport, TransportError, TransportRequest,
     TransportResponse,
 };
-use futures_core::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::Clock;
@@ -172,14 +168,10 @@ impl Transport for LimitTransport {
         };
         let response = self.inner.send(request).await?;
         let (status, headers, body) = response.into_parts();
-        let guarded = SlotHeldBody {
-            body: body.into_stream(),
-            permit: Some(permit),
-        };
         Ok(TransportResponse::new(
             status,
             headers,
-            Body::from_stream(guarded),
+            body.watched(SlotHeld(permit)),
         ))
     }
 }
@@ -206,20 +198,12 @@ impl LimitTransport {
     }
 }
 
-/// A body that gives its slot back as soon as it ends.
-struct SlotHeldBody {
-    body: BodyStream,
-    permit: Option<OwnedSemaphorePermit>,
-}
+/// Holds a slot while the body is read, and gives it back as soon as the body ends in any way.
+struct SlotHeld(OwnedSemaphorePermit);
 
-impl Stream for SlotHeldBody {
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let poll = Pin::new(&mut self.body).poll_next(cx);
-        if matches!(poll, Poll::Ready(None | Some(Err(_)))) {
-            self.permit = None;
-        }
-        poll
+impl BodyWatcher for SlotHeld {
+    fn body_ended(self: Box<Self>, _end: BodyEnd<'_>) {
+        let Self(permit) = *self;
+        drop(permit);
     }
 }

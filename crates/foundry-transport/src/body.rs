@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 
 use crate::TransportError;
+use crate::body_watch::{BodyEnd, BodyWatcher, Watchers};
 
 type DynStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
 
@@ -19,6 +20,7 @@ type DynStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send
 /// a network transport that cancels the request.
 pub struct Body {
     inner: Inner,
+    watchers: Watchers,
 }
 
 enum Inner {
@@ -33,6 +35,7 @@ impl Body {
     pub fn empty() -> Self {
         Self {
             inner: Inner::Full(None),
+            watchers: Watchers::default(),
         }
     }
 
@@ -41,6 +44,7 @@ impl Body {
         let bytes = bytes.into();
         Self {
             inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+            watchers: Watchers::default(),
         }
     }
 
@@ -52,12 +56,28 @@ impl Body {
     {
         Self {
             inner: Inner::Stream(Box::pin(stream)),
+            watchers: Watchers::default(),
         }
+    }
+
+    /// Adds a watcher that is told how this body ends: read to its end, failed, or dropped
+    /// unfinished (also as a stream made with [`into_stream`](Self::into_stream)). Watchers
+    /// are told in the order they were added.
+    ///
+    /// For decorators that must act when a body is over (give back a slot, count a failure):
+    /// unlike a wrapping stream, a watcher adds no work per chunk.
+    #[must_use]
+    pub fn watched(mut self, watcher: impl BodyWatcher) -> Self {
+        self.watchers.push(Box::new(watcher));
+        self
     }
 
     /// The body as a stream of chunks.
     pub fn into_stream(self) -> BodyStream {
-        BodyStream { inner: self.inner }
+        BodyStream {
+            inner: self.inner,
+            watchers: self.watchers,
+        }
     }
 
     /// Reads the whole body, failing with [`ErrorKind::BodyTooLarge`] as soon as more
@@ -65,27 +85,47 @@ impl Body {
     ///
     /// [`ErrorKind::BodyTooLarge`]: crate::ErrorKind::BodyTooLarge
     pub async fn bytes_limited(self, limit: usize) -> Result<Bytes, TransportError> {
-        match self.inner {
+        let Self {
+            inner,
+            mut watchers,
+        } = self;
+        let read = match inner {
             Inner::Full(bytes) => {
                 let bytes = bytes.unwrap_or_default();
                 if bytes.len() > limit {
+                    // Too large is the reader's limit, not the server's failure: the watchers
+                    // hear "dropped" when `watchers` goes.
                     return Err(TransportError::body_too_large(limit));
                 }
                 Ok(bytes)
             }
-            Inner::Stream(stream) => collect(stream, limit).await,
+            Inner::Stream(stream) => collect(stream, limit, &mut watchers).await,
+        };
+        if read.is_ok() {
+            watchers.tell(BodyEnd::Complete);
         }
+        read
     }
 }
 
 /// Gathers chunks up to `limit` bytes. A body that arrives as one chunk is returned
 /// without copying.
-async fn collect(mut stream: DynStream, limit: usize) -> Result<Bytes, TransportError> {
+async fn collect(
+    mut stream: DynStream,
+    limit: usize,
+    watchers: &mut Watchers,
+) -> Result<Bytes, TransportError> {
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut total = 0usize;
     while let Some(chunk) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-        let chunk = chunk?;
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                watchers.tell(BodyEnd::Failed(&error));
+                return Err(error);
+            }
+        };
         total = total.saturating_add(chunk.len());
         if total > limit {
             // Returning drops the stream, which stops the transfer.
@@ -131,16 +171,25 @@ impl fmt::Debug for Body {
 /// It is `Send` and `Unpin`, so it can be polled from any task and moved freely.
 pub struct BodyStream {
     inner: Inner,
+    watchers: Watchers,
 }
 
 impl Stream for BodyStream {
     type Item = Result<Bytes, TransportError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match &mut self.inner {
+        let poll = match &mut self.inner {
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(Ok)),
             Inner::Stream(stream) => stream.as_mut().poll_next(cx),
+        };
+        if !self.watchers.is_empty() {
+            match &poll {
+                Poll::Ready(None) => self.watchers.tell(BodyEnd::Complete),
+                Poll::Ready(Some(Err(error))) => self.watchers.tell(BodyEnd::Failed(error)),
+                _ => {}
+            }
         }
+        poll
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

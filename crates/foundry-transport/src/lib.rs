@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 mod body;
+mod body_watch;
 mod error;
 mod request;
 mod response;
@@ -42,6 +43,7 @@ pub mod mock;
 mod reqwest_transport;
 
 pub use crate::body::{Body, BodyStream};
+pub use crate::body_watch::{BodyEnd, BodyWatcher};
 pub use crate::error::{ErrorKind, TimeoutKind, TransportError};
 pub use crate::request::TransportRequest;
 pub use crate::response::TransportResponse;

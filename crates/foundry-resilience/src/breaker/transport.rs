@@ -1,17 +1,13 @@
 //! The circuit-breaker decorator and the policy of what counts as a failure.
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use foundry_transport::{
-    Body, BodyStream, ErrorKind, SharedTransport, Transport, TransportError, TransportRequest,
+    BodyEnd, BodyWatcher, ErrorKind, SharedTransport, Transport, TransportError, TransportRequest,
     TransportResponse,
 };
-use futures_core::Stream;
 use http::StatusCode;
 
 use super::{BreakerPermit, CircuitBreaker, Outcome};
@@ -142,15 +138,14 @@ impl Transport for BreakerTransport {
             Ok(response) => match self.policy.classify_response(response.status()) {
                 Outcome::Success => {
                     let (status, headers, body) = response.into_parts();
-                    let watched = WatchedBody {
-                        body: body.into_stream(),
-                        permit: Some(permit),
+                    let watcher = BodyOutcome {
+                        permit,
                         policy: FailurePolicy::clone(&self.policy),
                     };
                     Ok(TransportResponse::new(
                         status,
                         headers,
-                        Body::from_stream(watched),
+                        body.watched(watcher),
                     ))
                 }
                 outcome => {
@@ -162,42 +157,20 @@ impl Transport for BreakerTransport {
     }
 }
 
-/// A body that reports to the breaker how it ended. Dropped unfinished, it counts as a success:
-/// the server answered, and the caller chose to stop reading.
-struct WatchedBody {
-    body: BodyStream,
-    permit: Option<BreakerPermit>,
+/// Reports to the breaker how a body ended. Dropped unfinished, it counts as a success: the
+/// server answered, and the caller chose to stop reading.
+struct BodyOutcome {
+    permit: BreakerPermit,
     // A copy, not a shared pointer: the default policy is two empty options.
     policy: FailurePolicy,
 }
 
-impl Stream for WatchedBody {
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let poll = Pin::new(&mut self.body).poll_next(cx);
-        match &poll {
-            Poll::Ready(None) => self.finish(Outcome::Success),
-            Poll::Ready(Some(Err(error))) => {
-                let outcome = self.policy.classify_error(error);
-                self.finish(outcome);
-            }
-            _ => {}
-        }
-        poll
-    }
-}
-
-impl WatchedBody {
-    fn finish(&mut self, outcome: Outcome) {
-        if let Some(permit) = self.permit.take() {
-            permit.record(outcome);
-        }
-    }
-}
-
-impl Drop for WatchedBody {
-    fn drop(&mut self) {
-        self.finish(Outcome::Success);
+impl BodyWatcher for BodyOutcome {
+    fn body_ended(self: Box<Self>, end: BodyEnd<'_>) {
+        let outcome = match end {
+            BodyEnd::Failed(error) => self.policy.classify_error(error),
+            _ => Outcome::Success,
+        };
+        self.permit.record(outcome);
     }
 }
