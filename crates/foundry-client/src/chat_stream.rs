@@ -1,7 +1,6 @@
 //! The stream a streamed chat answer is read from: chunks as they arrive, the whole answer on
 //! the side, and a typed error — never a silent end — when the stream stops early.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -25,6 +24,8 @@ const WHAT: &str = "streamed chat completion";
 pub struct ChatStream {
     /// `None` once the body has ended (completely or not).
     body: Option<BodyStream>,
+    /// Set once the end (complete, or an error) is decided: nothing more is decoded.
+    stopped: bool,
     decoder: ChatStreamDecoder,
     // Apart from the decoder, so decoded events go straight into it while the decoder is
     // borrowed (a chunk is a couple of hundred bytes; every move copies it).
@@ -39,26 +40,21 @@ struct Progress {
     /// The last usage seen, for the metrics' token count.
     last_usage: Option<Usage>,
     accumulator: ChatAccumulator,
-    pending: VecDeque<Result<ChatChunk, Error>>,
-}
-
-/// Whether the stream goes on after an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Continue,
-    Ended,
+    /// The error that ended the stream, until it is handed on.
+    failure: Option<Error>,
 }
 
 impl ChatStream {
     pub(crate) fn new(body: BodyStream, accumulator: ChatAccumulator, flight: InFlight) -> Self {
         Self {
             body: Some(body),
+            stopped: false,
             decoder: ChatStreamDecoder::default(),
             progress: Progress {
                 flight: Some(flight),
                 last_usage: None,
                 accumulator,
-                pending: VecDeque::new(),
+                failure: None,
             },
         }
     }
@@ -79,24 +75,43 @@ impl ChatStream {
         self.progress.accumulator.text()
     }
 
-    fn take_events(&mut self, bytes: &[u8]) {
-        for event in self.decoder.feed(bytes) {
-            if self.progress.take_event(event) == Flow::Ended {
-                // Ended by an error event: nothing after it is handed on.
-                self.body = None;
-                return;
+    /// The next thing to hand on from the bytes already received, if any: a chunk straight
+    /// from the decoder (matched once and returned, never queued: a chunk is a couple of
+    /// hundred bytes and every move copies it), or the end of the stream once the body has
+    /// ended and its tail is decoded.
+    fn next_buffered(&mut self) -> Option<Result<ChatChunk, Error>> {
+        loop {
+            if let Some(error) = self.progress.failure.take() {
+                return Some(Err(error));
+            }
+            if self.stopped {
+                return None;
+            }
+            match self.decoder.next_event() {
+                Some(Ok(StreamEvent::Item(chunk))) => {
+                    self.progress.note_chunk(&chunk);
+                    return Some(Ok(chunk));
+                }
+                Some(Ok(StreamEvent::Done)) => self.progress.accumulator.push_done(),
+                Some(Err(error)) => {
+                    // Ended by an error event: nothing after it is handed on.
+                    self.progress.end_with_stream_error(error);
+                    self.stop();
+                }
+                None if self.body.is_none() => self.finish_body(),
+                None => return None,
             }
         }
     }
 
-    /// The body ended: complete, or an interruption.
-    fn finish_body(&mut self) {
+    fn stop(&mut self) {
         self.body = None;
-        for event in self.decoder.finish() {
-            if self.progress.take_event(event) == Flow::Ended {
-                return;
-            }
-        }
+        self.stopped = true;
+    }
+
+    /// The body ended and every event in it was taken: complete, or an interruption.
+    fn finish_body(&mut self) {
+        self.stop();
         if self.progress.accumulator.is_complete() {
             self.progress.end_complete();
         } else {
@@ -108,7 +123,7 @@ impl ChatStream {
 
     /// The body failed: an interruption, or a timeout when the body stalled.
     fn fail_body(&mut self, cause: foundry_transport::TransportError) {
-        self.body = None;
+        self.stop();
         let partial = self.progress.take_partial();
         let timed_out = cause.is_timeout();
         let mut error = Error::stream_interrupted(WHAT, partial, Some(Box::new(cause)));
@@ -120,37 +135,26 @@ impl ChatStream {
 }
 
 impl Progress {
-    fn take_event(&mut self, event: Result<StreamEvent<ChatChunk>, StreamError>) -> Flow {
-        match event {
-            Ok(StreamEvent::Item(chunk)) => {
-                if self.accumulator.chunk_count() == 0
-                    && let Some(flight) = self.flight.as_mut()
-                {
-                    flight.first_token();
-                }
-                if let Some(usage) = &chunk.usage {
-                    self.last_usage = Some(usage.clone());
-                }
-                self.accumulator.push(&chunk);
-                self.pending.push_back(Ok(chunk));
-                Flow::Continue
-            }
-            Ok(StreamEvent::Done) => {
-                self.accumulator.push_done();
-                Flow::Continue
-            }
-            Err(StreamError::Api(api)) => {
-                let partial = self.take_partial();
-                self.end_with(Error::stream_interrupted(WHAT, partial, None).with_api(api));
-                Flow::Ended
-            }
-            Err(other) => {
-                let partial = self.take_partial();
-                let error = Error::stream_interrupted(WHAT, partial, Some(Box::new(other)));
-                self.end_with(error);
-                Flow::Ended
-            }
+    fn note_chunk(&mut self, chunk: &ChatChunk) {
+        if self.accumulator.chunk_count() == 0
+            && let Some(flight) = self.flight.as_mut()
+        {
+            flight.first_token();
         }
+        if let Some(usage) = &chunk.usage {
+            self.last_usage = Some(usage.clone());
+        }
+        self.accumulator.push(chunk);
+    }
+
+    /// The stream ended with an error event (the server's error) or undecodable bytes.
+    fn end_with_stream_error(&mut self, error: StreamError) {
+        let partial = self.take_partial();
+        let error = match error {
+            StreamError::Api(api) => Error::stream_interrupted(WHAT, partial, None).with_api(api),
+            other => Error::stream_interrupted(WHAT, partial, Some(Box::new(other))),
+        };
+        self.end_with(error);
     }
 
     fn take_partial(&mut self) -> IncompleteStream {
@@ -164,7 +168,7 @@ impl Progress {
         if let Some(flight) = self.flight.take() {
             flight.failure(error.kind().as_str());
         }
-        self.pending.push_back(Err(error));
+        self.failure = Some(error);
     }
 
     /// The stream ended complete: the call counts as a success with its generated tokens.
@@ -179,18 +183,22 @@ impl Stream for ChatStream {
     type Item = Result<ChatChunk, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
         loop {
-            if let Some(item) = self.progress.pending.pop_front() {
+            if let Some(item) = this.next_buffered() {
                 return Poll::Ready(Some(item));
             }
-            let Some(body) = self.body.as_mut() else {
+            let Some(body) = this.body.as_mut() else {
                 return Poll::Ready(None);
             };
             match Pin::new(body).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(bytes))) => self.take_events(&bytes),
-                Poll::Ready(Some(Err(cause))) => self.fail_body(cause),
-                Poll::Ready(None) => self.finish_body(),
+                Poll::Ready(Some(Ok(bytes))) => this.decoder.push(&bytes),
+                Poll::Ready(Some(Err(cause))) => this.fail_body(cause),
+                Poll::Ready(None) => {
+                    this.body = None;
+                    this.decoder.end();
+                }
             }
         }
     }

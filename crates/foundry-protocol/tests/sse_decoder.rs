@@ -131,6 +131,33 @@ fn many_data_lines_hit_the_bound() {
 }
 
 #[test]
+fn an_event_taken_no_longer_counts_as_buffered_and_fields_do_not_leak_into_the_next() {
+    let mut decoder = SseDecoder::new();
+    let events: Vec<_> = decoder
+        .feed(b"event: first\nid: 7\nretry: 10\ndata: abc\n\n")
+        .collect();
+    assert_eq!(events[0].as_ref().unwrap().event.as_deref(), Some("first"));
+    assert_eq!(decoder.buffered_len(), 0);
+    let events: Vec<_> = decoder.feed(b"data: next\n\ndata: ab").collect();
+    let next = events[0].as_ref().unwrap();
+    assert_eq!((next.data.as_str(), next.event.as_deref()), ("next", None));
+    assert_eq!((next.id.as_deref(), next.retry), (None, None));
+    assert_eq!(decoder.buffered_len(), 8, "the unfinished line only");
+}
+
+#[test]
+fn invalid_utf8_in_an_event_name_or_id_is_a_typed_error() {
+    assert_eq!(
+        decode(b"event: \xff\ndata: x\n\n"),
+        [Err(SseError::InvalidUtf8)]
+    );
+    assert_eq!(
+        decode(b"id: \xc3\ndata: x\n\n"),
+        [Err(SseError::InvalidUtf8)]
+    );
+}
+
+#[test]
 fn done_marker_is_recognized() {
     let events = decode(b"data: [DONE]\n\n");
     assert!(events[0].as_ref().unwrap().is_done());

@@ -1,6 +1,6 @@
 //! An incremental server-sent-events decoder that accepts bytes split anywhere.
 
-use super::event::{SseError, SseEvent};
+use super::event::{EventRef, SseError, SseEvent};
 
 /// The default bound on one line or one event's data: 4 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 4 * 1024 * 1024;
@@ -39,17 +39,32 @@ pub struct SseDecoder {
     after_cr: bool,
     at_stream_start: bool,
     pending: PendingEvent,
+    /// `pending` holds an event already handed out (borrowed): it is cleared on the next call,
+    /// its buffer kept, so a stream of events reuses one allocation.
+    dispatched: bool,
     max_event_size: usize,
     failed: bool,
 }
 
+/// The fields of the event being read, checked as UTF-8 line by line (a line end is ASCII, so a
+/// valid stream never splits a character across lines).
 #[derive(Debug, Clone, Default)]
 struct PendingEvent {
-    data: Vec<u8>,
+    data: String,
     has_data: bool,
-    event: Option<Vec<u8>>,
-    id: Option<Vec<u8>>,
+    event: Option<String>,
+    id: Option<String>,
     retry: Option<u64>,
+}
+
+impl PendingEvent {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.has_data = false;
+        self.event = None;
+        self.id = None;
+        self.retry = None;
+    }
 }
 
 impl Default for SseDecoder {
@@ -74,6 +89,7 @@ impl SseDecoder {
             after_cr: false,
             at_stream_start: true,
             pending: PendingEvent::default(),
+            dispatched: false,
             max_event_size,
             failed: false,
         }
@@ -81,11 +97,7 @@ impl SseDecoder {
 
     /// Adds bytes and returns the events they complete.
     pub fn feed<'a>(&'a mut self, bytes: &[u8]) -> Events<'a> {
-        if !self.failed {
-            self.buffer.drain(..self.position);
-            self.position = 0;
-            self.buffer.extend_from_slice(bytes);
-        }
+        self.push(bytes);
         Events { decoder: self }
     }
 
@@ -93,12 +105,42 @@ impl SseDecoder {
     /// last line without its line end, and an event without its closing blank line (returned
     /// rather than lost).
     pub fn finish(&mut self) -> Events<'_> {
-        self.finishing = true;
+        self.end();
         Events { decoder: self }
     }
 
+    /// Adds bytes without taking the events they complete (see [`next_ref`](Self::next_ref)).
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        if !self.failed {
+            self.buffer.drain(..self.position);
+            self.position = 0;
+            self.buffer.extend_from_slice(bytes);
+        }
+    }
+
+    /// Marks the end of the stream: the unterminated tail is decoded once the complete events
+    /// before it are taken.
+    pub(crate) fn end(&mut self) {
+        self.finishing = true;
+    }
+
+    /// The next complete event, borrowed from the decoder until the next call: no copy of its
+    /// data and no allocation per event.
+    pub(crate) fn next_ref(&mut self) -> Option<Result<EventRef<'_>, SseError>> {
+        if let Err(error) = self.advance()? {
+            return Some(Err(error));
+        }
+        let pending = &self.pending;
+        Some(Ok(EventRef {
+            data: &pending.data,
+            event: pending.event.as_deref(),
+            id: pending.id.as_deref(),
+            retry: pending.retry,
+        }))
+    }
+
     /// The end of a finished stream: the unterminated last line, then the pending event.
-    fn finish_tail(&mut self) -> Option<Result<SseEvent, SseError>> {
+    fn finish_tail(&mut self) -> Option<Result<(), SseError>> {
         self.finishing = false;
         if self.position < self.buffer.len() {
             let line_end = self.buffer.len();
@@ -108,13 +150,17 @@ impl SseDecoder {
             self.position = line_end;
             self.scanned = 0;
         }
-        self.dispatch()
-            .map(|result| result.map_err(|error| self.fail(error)))
+        self.dispatch().then_some(Ok(()))
     }
 
     /// Bytes received but not yet part of a complete line.
     pub fn buffered_len(&self) -> usize {
-        self.buffer.len() - self.position + self.pending.data.len()
+        let pending = if self.dispatched {
+            0
+        } else {
+            self.pending.data.len()
+        };
+        self.buffer.len() - self.position + pending
     }
 
     fn fail(&mut self, error: SseError) -> SseError {
@@ -123,12 +169,18 @@ impl SseDecoder {
         self.position = 0;
         self.scanned = 0;
         self.pending = PendingEvent::default();
+        self.dispatched = false;
         error
     }
 
-    fn next_event(&mut self) -> Option<Result<SseEvent, SseError>> {
+    /// Reads up to the next complete event, left in `pending`.
+    fn advance(&mut self) -> Option<Result<(), SseError>> {
         if self.failed {
             return None;
+        }
+        if self.dispatched {
+            self.pending.clear();
+            self.dispatched = false;
         }
         loop {
             if self.at_stream_start {
@@ -148,7 +200,7 @@ impl SseDecoder {
                 self.after_cr = false;
             }
             let unscanned = &self.buffer[self.position + self.scanned..];
-            let Some(offset) = unscanned.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let Some(offset) = memchr::memchr2(b'\n', b'\r', unscanned) else {
                 self.scanned = self.buffer.len() - self.position;
                 if self.scanned + self.pending.data.len() > self.max_event_size {
                     return Some(Err(self.fail(SseError::EventTooLarge {
@@ -167,8 +219,8 @@ impl SseDecoder {
             self.after_cr = self.buffer[line_end] == b'\r';
             self.position = line_end + 1;
             if line_end == line_start {
-                if let Some(result) = self.dispatch() {
-                    return Some(result.map_err(|error| self.fail(error)));
+                if self.dispatch() {
+                    return Some(Ok(()));
                 }
             } else if let Err(error) = self.process_line(line_start, line_end) {
                 return Some(Err(self.fail(error)));
@@ -181,13 +233,14 @@ impl SseDecoder {
         if line.first() == Some(&b':') {
             return Ok(()); // A comment, e.g. a keep-alive.
         }
-        let (field, value) = match line.iter().position(|&b| b == b':') {
+        let (field, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
             }
             None => (line, &[][..]),
         };
+        let text = |value| std::str::from_utf8(value).map_err(|_| SseError::InvalidUtf8);
         match field {
             b"data" => {
                 let pending = &mut self.pending;
@@ -197,13 +250,13 @@ impl SseDecoder {
                     });
                 }
                 if pending.has_data {
-                    pending.data.push(b'\n');
+                    pending.data.push('\n');
                 }
-                pending.data.extend_from_slice(value);
+                pending.data.push_str(text(value)?);
                 pending.has_data = true;
             }
-            b"event" => self.pending.event = Some(value.to_vec()),
-            b"id" if !value.contains(&0) => self.pending.id = Some(value.to_vec()),
+            b"event" => self.pending.event = Some(text(value)?.to_owned()),
+            b"id" if !value.contains(&0) => self.pending.id = Some(text(value)?.to_owned()),
             b"retry" => {
                 if let Some(retry) = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
                     self.pending.retry = Some(retry);
@@ -214,24 +267,16 @@ impl SseDecoder {
         Ok(())
     }
 
-    /// Turns the pending fields into an event; an event without data is dropped, as specified.
-    fn dispatch(&mut self) -> Option<Result<SseEvent, SseError>> {
-        let pending = std::mem::take(&mut self.pending);
-        if !pending.has_data {
-            return None;
+    /// Whether the pending fields make an event (kept in `pending` until the next call); an
+    /// event without data is dropped, as specified.
+    fn dispatch(&mut self) -> bool {
+        if self.pending.has_data {
+            self.dispatched = true;
+        } else {
+            self.pending.clear();
         }
-        Some(build_event(pending))
+        self.dispatched
     }
-}
-
-fn build_event(pending: PendingEvent) -> Result<SseEvent, SseError> {
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| SseError::InvalidUtf8);
-    Ok(SseEvent {
-        data: text(pending.data)?,
-        event: pending.event.map(text).transpose()?,
-        id: pending.id.map(text).transpose()?,
-        retry: pending.retry,
-    })
 }
 
 /// The events completed by one [`SseDecoder::feed`] (or left at [`SseDecoder::finish`]).
@@ -246,6 +291,8 @@ impl Iterator for Events<'_> {
     type Item = Result<SseEvent, SseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.decoder.next_event()
+        self.decoder
+            .next_ref()
+            .map(|event| event.map(EventRef::to_owned))
     }
 }

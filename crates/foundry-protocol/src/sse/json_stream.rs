@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::decoder::SseDecoder;
-use super::event::{SseError, SseEvent};
+use super::event::{EventRef, SseError};
 use crate::api_error::ApiError;
 use crate::chat::ChatChunk;
 use crate::completions::CompletionResponse;
@@ -83,11 +83,8 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
         &'a mut self,
         bytes: &[u8],
     ) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
-        let done = &mut self.done;
-        let expected = self.expected;
-        self.sse
-            .feed(bytes)
-            .filter_map(move |event| typed(event, done, expected))
+        self.push(bytes);
+        std::iter::from_fn(move || self.next_event())
     }
 
     /// Ends the stream: the typed events still to come, a last event without its closing blank
@@ -95,11 +92,33 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
     pub fn finish<'a>(
         &'a mut self,
     ) -> impl Iterator<Item = Result<StreamEvent<T>, StreamError>> + 'a {
-        let done = &mut self.done;
-        let expected = self.expected;
-        self.sse
-            .finish()
-            .filter_map(move |event| typed(event, done, expected))
+        self.end();
+        std::iter::from_fn(move || self.next_event())
+    }
+
+    /// Adds bytes without decoding them: a reader that takes one event at a time pushes the
+    /// bytes it receives and calls [`next_event`](Self::next_event) until it returns `None`.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.sse.push(bytes);
+    }
+
+    /// Marks the end of the body: [`next_event`](Self::next_event) then also returns a last
+    /// event without its closing blank line.
+    pub fn end(&mut self) {
+        self.sse.end();
+    }
+
+    /// The next complete typed event, or `None` until more bytes are pushed (or, after
+    /// [`end`](Self::end), when nothing is left).
+    ///
+    /// Each event is decoded straight from the decoder's buffer, without an owned copy.
+    pub fn next_event(&mut self) -> Option<Result<StreamEvent<T>, StreamError>> {
+        loop {
+            let event = self.sse.next_ref()?;
+            if let Some(typed) = typed(event, &mut self.done, self.expected) {
+                return Some(typed);
+            }
+        }
     }
 
     /// Whether `[DONE]` has arrived.
@@ -109,7 +128,7 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
 }
 
 fn typed<T: DeserializeOwned>(
-    event: Result<SseEvent, SseError>,
+    event: Result<EventRef<'_>, SseError>,
     done: &mut bool,
     expected: &'static str,
 ) -> Option<Result<StreamEvent<T>, StreamError>> {
@@ -124,7 +143,7 @@ fn typed<T: DeserializeOwned>(
         *done = true;
         return Some(Ok(StreamEvent::Done));
     }
-    if event.event.as_deref() == Some("error") {
+    if event.event == Some("error") {
         return Some(Err(StreamError::Api(ApiError::from_body(
             event.data.as_bytes(),
         ))));
@@ -133,11 +152,11 @@ fn typed<T: DeserializeOwned>(
     if event.data.trim_ascii().is_empty() {
         return None;
     }
-    if let Some(error) = error_member(&event.data) {
+    if let Some(error) = error_member(event.data) {
         return Some(Err(StreamError::Api(error)));
     }
     Some(
-        serde_json::from_str(&event.data)
+        serde_json::from_str(event.data)
             .map(StreamEvent::Item)
             .map_err(|source| DecodeError::json(expected, event.data.as_bytes(), source).into()),
     )
@@ -194,6 +213,55 @@ mod tests {
         assert!(matches!(events[0], Err(StreamError::Decode(_))));
         assert!(matches!(events[1], Ok(StreamEvent::Done)));
         assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn pulling_one_event_at_a_time_from_any_split_matches_feeding_the_whole_body() {
+        let body: &[u8] = b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\n\r\n: ping\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\ndata: [DONE]\n\ndata: {}";
+        let whole = decode(body);
+        assert_eq!(
+            whole.len(),
+            3,
+            "two chunks and [DONE]; nothing after [DONE]"
+        );
+        for split in 0..=body.len() {
+            let mut decoder = ChatStreamDecoder::default();
+            let mut pulled = Vec::new();
+            for piece in [&body[..split], &body[split..]] {
+                decoder.push(piece);
+                pulled.extend(std::iter::from_fn(|| decoder.next_event()));
+            }
+            decoder.end();
+            pulled.extend(std::iter::from_fn(|| decoder.next_event()));
+            let texts = |events: &[Result<StreamEvent<ChatChunk>, StreamError>]| {
+                events
+                    .iter()
+                    .map(|event| match event {
+                        Ok(StreamEvent::Item(chunk)) => chunk.text().unwrap_or_default().to_owned(),
+                        Ok(StreamEvent::Done) => "[DONE]".to_owned(),
+                        Err(error) => format!("error: {error}"),
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(texts(&pulled), texts(&whole), "split at {split}");
+            assert!(decoder.saw_done());
+        }
+    }
+
+    #[test]
+    fn an_unterminated_last_event_arrives_after_end() {
+        let mut decoder = ChatStreamDecoder::default();
+        decoder.push(b"data: {\"choices\":[]}");
+        assert!(
+            decoder.next_event().is_none(),
+            "not complete before the end"
+        );
+        decoder.end();
+        assert!(matches!(
+            decoder.next_event(),
+            Some(Ok(StreamEvent::Item(_)))
+        ));
+        assert!(decoder.next_event().is_none());
     }
 
     #[test]
