@@ -50,7 +50,7 @@ pub(crate) async fn until_headers<T>(
 #[derive(Debug, Clone)]
 pub(crate) struct Exchange {
     pub(crate) method: Method,
-    pub(crate) url: String,
+    pub(crate) url: std::sync::Arc<str>,
 }
 
 impl Exchange {

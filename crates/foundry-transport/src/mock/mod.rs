@@ -129,7 +129,7 @@ impl Transport for MockTransport {
         let start = Instant::now();
         let exchange = Exchange {
             method: request.method().clone(),
-            url: request.target().to_owned(),
+            url: request.target().into(),
         };
         let (reply, timeouts) = {
             let mut script = self.lock();

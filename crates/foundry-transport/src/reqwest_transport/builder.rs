@@ -144,6 +144,7 @@ impl ReqwestTransportBuilder {
         Ok(ReqwestTransport {
             client,
             base_url,
+            urls: Arc::default(),
             timeouts,
             described: Arc::new(Description {
                 api_key: self.api_key.as_ref().map(|_| "<redacted>"),

@@ -3,6 +3,7 @@
 mod body;
 mod builder;
 mod classify;
+mod url_cache;
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,12 +13,11 @@ use tokio::time::Instant;
 
 use self::body::ReqwestBody;
 pub use self::builder::ReqwestTransportBuilder;
+use self::url_cache::UrlCache;
 use crate::timer::{Exchange, TimedBody, instant_after, until_headers};
 use crate::transport::SendFuture;
 use crate::url::redact_userinfo;
-use crate::{
-    Body, ErrorKind, Timeouts, Transport, TransportError, TransportRequest, TransportResponse,
-};
+use crate::{Body, Timeouts, Transport, TransportError, TransportRequest, TransportResponse};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("foundry-client/", env!("CARGO_PKG_VERSION"));
@@ -66,6 +66,8 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 pub struct ReqwestTransport {
     client: reqwest::Client,
     base_url: Option<Arc<str>>,
+    /// The parsed URLs of the targets sent to (under `base_url`, which never changes).
+    urls: Arc<UrlCache>,
     timeouts: Timeouts,
     /// What `Debug` may show about the configuration; never a credential's value.
     described: Arc<Description>,
@@ -98,6 +100,7 @@ impl ReqwestTransport {
         Ok(Self {
             client,
             base_url: base_url.map(builder::validate_base_url).transpose()?,
+            urls: Arc::default(),
             // The connect timeout is the client's own, whatever it is.
             timeouts: Timeouts::new()
                 .with_first_byte(DEFAULT_FIRST_BYTE_TIMEOUT)
@@ -131,14 +134,7 @@ impl ReqwestTransport {
         &self,
         request: TransportRequest,
     ) -> Result<(reqwest::Request, Exchange), TransportError> {
-        let url = request.url(self.base_url.as_deref())?.into_owned();
-        let parsed = reqwest::Url::parse(&url).map_err(|err| {
-            TransportError::new(
-                ErrorKind::InvalidInput,
-                format!("invalid URL {:?}", redact_userinfo(&url)),
-            )
-            .with_source(err)
-        })?;
+        let (parsed, url) = self.urls.resolve(&request, self.base_url.as_deref())?;
         let (method, headers, body) = request.into_head_and_body();
         let mut out = reqwest::Request::new(method.clone(), parsed);
         *out.headers_mut() = headers;
