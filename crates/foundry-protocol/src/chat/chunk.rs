@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::choice_wire::{Key, WireChoice, read_choice};
 use super::message::Role;
 use crate::decode_error::{DecodeError, from_json};
-use crate::finish_reason::{FinishReason, deserialize_finish_reason};
+use crate::finish_reason::FinishReason;
 use crate::serde_util::null_as_default;
 use crate::usage::Usage;
 
@@ -85,24 +86,27 @@ impl ChunkChoice {
 
 impl<'de> Deserialize<'de> for ChunkChoice {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire {
-            #[serde(default, deserialize_with = "null_as_default")]
-            index: u32,
-            #[serde(default)]
-            delta: Option<Delta>,
-            // Foundry sends `message` beside `delta`; a chunk with `message` only still counts.
-            #[serde(default)]
-            message: Option<Delta>,
-            #[serde(default, deserialize_with = "deserialize_finish_reason")]
-            finish_reason: Option<FinishReason>,
+        read_choice(deserializer)
+    }
+}
+
+// Foundry sends `message` beside `delta`; a chunk with `message` only still counts.
+impl WireChoice for ChunkChoice {
+    type Body = Delta;
+    const OWN: Key = Key::Delta;
+    const KEEPS_LOGPROBS: bool = false;
+
+    fn build(
+        index: u32,
+        delta: Delta,
+        finish_reason: Option<FinishReason>,
+        _logprobs: Option<serde_json::Value>,
+    ) -> Self {
+        Self {
+            index,
+            delta,
+            finish_reason,
         }
-        let wire = Wire::deserialize(deserializer)?;
-        Ok(Self {
-            index: wire.index,
-            delta: wire.delta.or(wire.message).unwrap_or_default(),
-            finish_reason: wire.finish_reason,
-        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Chat completions: request, answer, streamed chunks, and the accumulator that joins them.
 
 mod accumulator;
+mod choice_wire;
 mod chunk;
 mod message;
 mod request;

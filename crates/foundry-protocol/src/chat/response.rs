@@ -3,9 +3,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use super::choice_wire::{Key, WireChoice, read_choice};
 use super::message::Message;
 use crate::decode_error::{DecodeError, from_json};
-use crate::finish_reason::{FinishReason, deserialize_finish_reason};
+use crate::finish_reason::FinishReason;
 use crate::serde_util::null_as_default;
 use crate::usage::Usage;
 
@@ -89,26 +90,27 @@ impl ChatChoice {
 
 impl<'de> Deserialize<'de> for ChatChoice {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire {
-            #[serde(default, deserialize_with = "null_as_default")]
-            index: u32,
-            #[serde(default)]
-            message: Option<Message>,
-            // The legacy Foundry service answered some non-streamed requests with `delta` only.
-            #[serde(default)]
-            delta: Option<Message>,
-            #[serde(default, deserialize_with = "deserialize_finish_reason")]
-            finish_reason: Option<FinishReason>,
-            #[serde(default)]
-            logprobs: Option<Value>,
+        read_choice(deserializer)
+    }
+}
+
+// The legacy Foundry service answered some non-streamed requests with `delta` only.
+impl WireChoice for ChatChoice {
+    type Body = Message;
+    const OWN: Key = Key::Message;
+    const KEEPS_LOGPROBS: bool = true;
+
+    fn build(
+        index: u32,
+        message: Message,
+        finish_reason: Option<FinishReason>,
+        logprobs: Option<Value>,
+    ) -> Self {
+        Self {
+            index,
+            message,
+            finish_reason,
+            logprobs,
         }
-        let wire = Wire::deserialize(deserializer)?;
-        Ok(Self {
-            index: wire.index,
-            message: wire.message.or(wire.delta).unwrap_or_default(),
-            finish_reason: wire.finish_reason,
-            logprobs: wire.logprobs.filter(|v| !v.is_null()),
-        })
     }
 }
