@@ -21,67 +21,77 @@ impl FoundryClient {
     /// An empty `model` means the configured default. Aliases are translated to what the server
     /// wants; a Foundry model that is not loaded is loaded once and the request sent again
     /// (unless turned off with [`load_on_demand`](crate::ClientBuilder::load_on_demand)).
-    pub async fn chat(&self, mut request: ChatRequest) -> Result<ChatResponse, Error> {
+    //
+    // Not an `async fn`: its argument would be kept twice in the future (as the argument and as
+    // the local it is moved into), and a request is a few hundred bytes.
+    pub fn chat(
+        &self,
+        mut request: ChatRequest,
+    ) -> impl Future<Output = Result<ChatResponse, Error>> + Send + '_ {
         request.stream = None;
         request.stream_options = None;
-        let model = self.model_or_default(&request.model);
-        let span = tracing::info_span!(
-            "chat",
-            gen_ai.operation.name = "chat",
-            gen_ai.request.model = %model,
-            gen_ai.response.model = tracing::field::Empty,
-            gen_ai.usage.input_tokens = tracing::field::Empty,
-            gen_ai.usage.output_tokens = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let cache_key = self
-            .settings()
-            .cache
-            .as_ref()
-            .and_then(|_| AnswerCache::key(&request));
-        if let (Some(cache), Some(key)) = (&self.settings().cache, &cache_key)
-            && let Some(hit) = cache.get(key)
-        {
-            tracing::debug!(parent: &span, "answer served from the cache");
-            return Ok(hit);
-        }
-        let started = tokio::time::Instant::now();
-        let flight = self.metrics().start();
-        let result = self
-            .with_model(&model, |name| {
-                set_model(&mut request.model, name);
-                let body = Self::post_json(routes::CHAT, &request);
-                async move {
-                    let (status, bytes) = self.execute_bytes(body?, "chat completion").await?;
-                    let response = ChatResponse::from_slice(&bytes)
-                        .map_err(|e| Error::decode("chat completion", e))?;
-                    // No choices: maybe an error envelope whose `error` key does not come first.
-                    if response.choices.is_empty() && carries_error_envelope(&bytes) {
-                        let headers = foundry_transport::http::HeaderMap::new();
-                        return Err(Error::from_response(
-                            "chat completion",
-                            status,
-                            &headers,
-                            bytes,
-                        ));
-                    }
-                    Ok(response)
-                }
-            })
-            .instrument(span.clone())
-            .await;
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(response) => flight.success(response.usage.as_ref().map(|u| u.completion_tokens)),
-            Err(error) => flight.failure(error.kind().as_str()),
-        }
-        if let Ok(response) = &result {
-            record_usage(&span, response);
-            if let (Some(cache), Some(key)) = (&self.settings().cache, cache_key) {
-                cache.put(key, response);
+        async move {
+            let model = self.model_or_default(&request.model);
+            let span = tracing::info_span!(
+                "chat",
+                gen_ai.operation.name = "chat",
+                gen_ai.request.model = %model,
+                gen_ai.response.model = tracing::field::Empty,
+                gen_ai.usage.input_tokens = tracing::field::Empty,
+                gen_ai.usage.output_tokens = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let cache_key = self
+                .settings()
+                .cache
+                .as_ref()
+                .and_then(|_| AnswerCache::key(&request));
+            if let (Some(cache), Some(key)) = (&self.settings().cache, &cache_key)
+                && let Some(hit) = cache.get(key)
+            {
+                tracing::debug!(parent: &span, "answer served from the cache");
+                return Ok(hit);
             }
+            let started = tokio::time::Instant::now();
+            let flight = self.metrics().start();
+            let result = self
+                .with_model(&model, |name| {
+                    set_model(&mut request.model, name);
+                    let body = Self::post_json(routes::CHAT, &request);
+                    async move {
+                        let (status, bytes) = self.execute_bytes(body?, "chat completion").await?;
+                        let response = ChatResponse::from_slice(&bytes)
+                            .map_err(|e| Error::decode("chat completion", e))?;
+                        // No choices: maybe an error envelope whose `error` key does not come first.
+                        if response.choices.is_empty() && carries_error_envelope(&bytes) {
+                            let headers = foundry_transport::http::HeaderMap::new();
+                            return Err(Error::from_response(
+                                "chat completion",
+                                status,
+                                &headers,
+                                bytes,
+                            ));
+                        }
+                        Ok(response)
+                    }
+                })
+                .instrument(span.clone())
+                .await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(response) => {
+                    flight.success(response.usage.as_ref().map(|u| u.completion_tokens))
+                }
+                Err(error) => flight.failure(error.kind().as_str()),
+            }
+            if let Ok(response) = &result {
+                record_usage(&span, response);
+                if let (Some(cache), Some(key)) = (&self.settings().cache, cache_key) {
+                    cache.put(key, response);
+                }
+            }
+            result
         }
-        result
     }
 
     /// Sends a legacy text-completion request.
@@ -146,24 +156,26 @@ impl FoundryClient {
     {
         let kind = self.stack().await?.info.kind;
         let name = self.inference_name(kind, model).await?;
-        match call(&name).await {
-            Err(error) if self.should_load_on_demand(kind, &error) => {
-                tracing::info!(model, "model not loaded: loading it and trying again");
-                // Boxed: loading is rare, and every call's future would otherwise carry its space.
-                let ready = Box::pin(self.ensure_ready(model))
-                    .await
-                    .map_err(|load_error| {
-                        // The original refusal explains the situation better than a failed load.
-                        if load_error.kind() == ErrorKind::ModelNotFound {
-                            error
-                        } else {
-                            load_error
-                        }
-                    })?;
-                call(&ready.id).await
-            }
-            other => other,
-        }
+        // The first answer is out of scope before the retry's await, so the future does not keep
+        // room for it beside the retry's own.
+        let error = match call(&name).await {
+            Err(error) if self.should_load_on_demand(kind, &error) => error,
+            other => return other,
+        };
+        tracing::info!(model, "model not loaded: loading it and trying again");
+        // Boxed: loading is rare, and every call's future would otherwise carry its space.
+        let ready_id = Box::pin(self.ensure_ready(model))
+            .await
+            .map_err(|load_error| {
+                // The original refusal explains the situation better than a failed load.
+                if load_error.kind() == ErrorKind::ModelNotFound {
+                    error
+                } else {
+                    load_error
+                }
+            })?
+            .id;
+        call(&ready_id).await
     }
 
     fn should_load_on_demand(&self, kind: ServerKind, error: &Error) -> bool {

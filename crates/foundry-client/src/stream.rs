@@ -1,6 +1,8 @@
 //! Starting a streamed chat answer: the request, load-on-demand, and the checks before the first
 //! chunk (the chunks themselves are read by [`ChatStream`]).
 
+use std::future::Future;
+
 use foundry_protocol::{ChatAccumulator, ChatRequest, StreamOptions};
 use foundry_transport::{Body, BodyStream};
 use futures_util::StreamExt;
@@ -22,38 +24,45 @@ impl FoundryClient {
     /// reason on every choice ends with a [`StreamInterrupted`](ErrorKind::StreamInterrupted)
     /// error carrying the partial answer. Dropping the stream cancels the request. A final usage
     /// chunk is asked for unless the request says otherwise.
-    pub async fn chat_stream(&self, mut request: ChatRequest) -> Result<ChatStream, Error> {
+    //
+    // Not an `async fn`, for the reason given at [`chat`](Self::chat).
+    pub fn chat_stream(
+        &self,
+        mut request: ChatRequest,
+    ) -> impl Future<Output = Result<ChatStream, Error>> + Send + '_ {
         request.stream = Some(true);
         if request.stream_options.is_none() {
             request.stream_options = Some(StreamOptions::with_usage());
         }
-        let accumulator = ChatAccumulator::for_request(&request);
-        let flight = self.metrics().start();
-        let model = self.model_or_default(&request.model);
-        let response = self
-            .with_model(&model, |name| {
-                set_model(&mut request.model, name);
-                let body = Self::post_json(routes::CHAT, &request);
-                async move { self.execute(body?, WHAT).await }
-            })
-            .await;
-        let body = match response.and_then(require_event_stream) {
-            // Boxed: only Core 1.x needs it, and every stream's future would otherwise carry its
-            // space.
-            Ok(response) if self.may_refuse_with_empty_stream() => {
-                Box::pin(self.core1_stream_body(&model, &request, response.into_stream())).await
-            }
-            Ok(response) => Ok(response.into_stream()),
-            Err(error) => Err(error),
-        };
-        let body = match body {
-            Ok(body) => body,
-            Err(error) => {
-                flight.failure(error.kind().as_str());
-                return Err(error);
-            }
-        };
-        Ok(ChatStream::new(body, accumulator, flight))
+        async move {
+            let accumulator = ChatAccumulator::for_request(&request);
+            let flight = self.metrics().start();
+            let model = self.model_or_default(&request.model);
+            let response = self
+                .with_model(&model, |name| {
+                    set_model(&mut request.model, name);
+                    let body = Self::post_json(routes::CHAT, &request);
+                    async move { self.execute(body?, WHAT).await }
+                })
+                .await;
+            let body = match response.and_then(require_event_stream) {
+                // Boxed: only Core 1.x needs it, and every stream's future would otherwise carry its
+                // space.
+                Ok(response) if self.may_refuse_with_empty_stream() => {
+                    Box::pin(self.core1_stream_body(&model, &request, response.into_stream())).await
+                }
+                Ok(response) => Ok(response.into_stream()),
+                Err(error) => Err(error),
+            };
+            let body = match body {
+                Ok(body) => body,
+                Err(error) => {
+                    flight.failure(error.kind().as_str());
+                    return Err(error);
+                }
+            };
+            Ok(ChatStream::new(body, accumulator, flight))
+        }
     }
 }
 
