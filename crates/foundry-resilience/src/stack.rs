@@ -19,6 +19,7 @@ use crate::clock::{Clock, TokioClock};
 use crate::limit::{ConcurrencyLimit, LimitConfig, LimitTransport};
 use crate::retry::{BudgetConfig, RetryBudget, RetryPolicy, RetryTransport};
 use crate::rng::JitterRng;
+use crate::stack_transport::StackTransport;
 
 /// Composes retry, circuit breaker and concurrency limit over a transport.
 #[derive(Debug, Clone)]
@@ -89,36 +90,42 @@ impl ResilienceBuilder {
     }
 
     /// Wraps `inner` in the configured layers.
+    ///
+    /// The result behaves as the decorators nested in the order above, and is built as one
+    /// decorator that runs them as one future (one allocation per call, not one per layer).
     pub fn build(self, inner: SharedTransport) -> Resilient {
-        let mut transport = inner;
         let breaker = self
             .breaker
             .map(|config| CircuitBreaker::new(config, self.clock.clone()));
-        if let Some(breaker) = &breaker {
-            transport = SharedTransport::new(BreakerTransport::new(transport, breaker.clone()));
-        }
         let budget = Arc::new(RetryBudget::new(self.budget));
-        if let Some(policy) = self.retry {
+        let retry = self.retry.map(|policy| {
             let rng = Arc::new(
                 self.seed
                     .map_or_else(JitterRng::from_entropy, JitterRng::seeded),
             );
-            transport = SharedTransport::new(RetryTransport::new(
-                transport,
+            RetryTransport::new(
+                inner.clone(),
                 policy,
                 budget.clone(),
                 self.clock.clone(),
                 rng,
-            ));
-        }
+            )
+        });
         let limit = self
             .limit
             .map(|config| Arc::new(ConcurrencyLimit::new(config, self.clock.clone())));
-        if let Some(limit) = &limit {
-            transport = SharedTransport::new(LimitTransport::new(transport, limit.clone()));
-        }
+        let stack = StackTransport {
+            limit: limit
+                .as_ref()
+                .map(|limit| LimitTransport::new(inner.clone(), limit.clone())),
+            retry,
+            breaker: breaker
+                .as_ref()
+                .map(|breaker| BreakerTransport::new(inner.clone(), breaker.clone())),
+            inner,
+        };
         Resilient {
-            transport,
+            transport: SharedTransport::new(stack),
             breaker,
             limit,
             budget,

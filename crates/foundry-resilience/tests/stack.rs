@@ -80,3 +80,67 @@ async fn a_call_keeps_its_slot_across_its_retries() {
         "the retry of /a went before /b, which waited for the slot"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_every_layer_off_the_stack_passes_requests_straight_through() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(503));
+    let stack = ResilienceBuilder::new()
+        .retry(None)
+        .breaker(None)
+        .limit(None)
+        .build(SharedTransport::new(mock.clone()));
+    let response = stack
+        .transport
+        .send(TransportRequest::get("/v1/models"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503, "handed back, not retried");
+    assert_eq!(mock.requests().len(), 1);
+    assert!(stack.breaker.is_none() && stack.limit.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_is_held_until_the_body_is_read_and_the_breaker_sees_the_outcome() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::json(r#"{"ok":true}"#));
+    mock.push(MockResponse::new(500));
+    let stack = ResilienceBuilder::new()
+        .retry(None)
+        .breaker(BreakerConfig {
+            consecutive_failures: 1,
+            ..BreakerConfig::default()
+        })
+        .limit(LimitConfig::new(1, 0))
+        .build(SharedTransport::new(mock.clone()));
+    let limit = stack.limit.clone().unwrap();
+    let response = stack
+        .transport
+        .send(TransportRequest::get("/a"))
+        .await
+        .unwrap();
+    assert_eq!(limit.in_flight(), 1, "the unread body keeps its slot");
+    let refused = stack
+        .transport
+        .send(TransportRequest::get("/b"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        ErrorKind::Rejected,
+        "no queue: refused at once"
+    );
+    response.bytes_limited(1 << 10).await.unwrap();
+    assert_eq!(limit.in_flight(), 0);
+    let failed = stack
+        .transport
+        .send(TransportRequest::get("/c"))
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 500);
+    assert_eq!(
+        stack.breaker.as_ref().unwrap().state(),
+        CircuitState::Open,
+        "the 500 counted against the server"
+    );
+}

@@ -1,6 +1,7 @@
 //! The circuit-breaker decorator and the policy of what counts as a failure.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -126,11 +127,29 @@ impl BreakerTransport {
 #[async_trait]
 impl Transport for BreakerTransport {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        self.send_through(request, |request| self.inner.send(request))
+            .await
+    }
+}
+
+impl BreakerTransport {
+    /// Sends `request` through `next` (the wrapped transport, or the layer below in the stack
+    /// [`ResilienceBuilder`](crate::ResilienceBuilder) builds as one future) if the breaker
+    /// admits it, and records how it ends.
+    pub(crate) async fn send_through<F, Fut>(
+        &self,
+        request: TransportRequest,
+        next: F,
+    ) -> Result<TransportResponse, TransportError>
+    where
+        F: FnOnce(TransportRequest) -> Fut,
+        Fut: Future<Output = Result<TransportResponse, TransportError>>,
+    {
         let permit = self
             .breaker
             .try_acquire()
             .map_err(|rejection| rejection.into_error())?;
-        match self.inner.send(request).await {
+        match next(request).await {
             Err(error) => {
                 permit.record(self.policy.classify_error(&error));
                 Err(error)

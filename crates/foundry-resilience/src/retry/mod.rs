@@ -1,6 +1,7 @@
 //! Retry with exponential backoff, jitter, server hints, a shared budget and an overall deadline.
 
 mod backoff;
+mod body_head;
 mod budget;
 mod hints;
 mod policy;

@@ -1,17 +1,17 @@
 //! The retry decorator.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
 use foundry_transport::{
-    Body, BodyStream, ErrorKind, SharedTransport, TimeoutKind, Transport, TransportError,
-    TransportRequest, TransportResponse,
+    ErrorKind, SharedTransport, TimeoutKind, Transport, TransportError, TransportRequest,
+    TransportResponse,
 };
-use futures_core::Stream;
 use tracing::Instrument;
 
+use super::body_head::{read_head, rejoin};
 use super::budget::RetryBudget;
 use super::hints::ServerHints;
 use super::policy::RetryPolicy;
@@ -168,6 +168,23 @@ impl RetryTransport {
 #[async_trait]
 impl Transport for RetryTransport {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        self.send_through(request, |attempt| self.inner.send(attempt))
+            .await
+    }
+}
+
+impl RetryTransport {
+    /// The retry loop, each attempt sent through `next`: the wrapped transport, or the layer
+    /// below in the stack [`ResilienceBuilder`](crate::ResilienceBuilder) builds as one future.
+    pub(crate) async fn send_through<F, Fut>(
+        &self,
+        request: TransportRequest,
+        next: F,
+    ) -> Result<TransportResponse, TransportError>
+    where
+        F: Fn(TransportRequest) -> Fut,
+        Fut: Future<Output = Result<TransportResponse, TransportError>>,
+    {
         let started = self.clock.now();
         let idempotent = request.is_idempotent();
         let overrides = request.timeout_overrides();
@@ -199,7 +216,7 @@ impl Transport for RetryTransport {
                 method = %request.method(),
                 path = %request.path()
             );
-            let outcome = self.inner.send(this_try).instrument(span).await;
+            let outcome = next(this_try).instrument(span).await;
             let (outcome, verdict) = match outcome {
                 // A success is a success, whatever hints ride along with it.
                 Ok(response) if !is_error_status(response.status()) => return Ok(response),
@@ -237,54 +254,4 @@ impl Transport for RetryTransport {
 /// A 4xx or 5xx status: the answers a retry policy looks at.
 fn is_error_status(status: http::StatusCode) -> bool {
     status.is_client_error() || status.is_server_error()
-}
-
-/// Reads up to `limit` bytes of `body`: the bytes, and the unread rest of the stream when the body
-/// is longer.
-async fn read_head(
-    body: Body,
-    limit: usize,
-) -> Result<(Bytes, Option<BodyStream>), TransportError> {
-    let mut stream = body.into_stream();
-    let mut head = BytesMut::new();
-    while let Some(chunk) =
-        std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)).await
-    {
-        head.extend_from_slice(&chunk?);
-        if head.len() > limit {
-            return Ok((head.freeze(), Some(stream)));
-        }
-    }
-    Ok((head.freeze(), None))
-}
-
-/// A body made of `head` followed by `rest`.
-fn rejoin(head: Bytes, rest: Option<BodyStream>) -> Body {
-    match rest {
-        None => Body::from_bytes(head),
-        Some(rest) => Body::from_stream(Chain {
-            first: Some(head),
-            rest,
-        }),
-    }
-}
-
-/// The already-read head, then the rest of the stream.
-struct Chain {
-    first: Option<Bytes>,
-    rest: BodyStream,
-}
-
-impl Stream for Chain {
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        if let Some(first) = self.first.take() {
-            return std::task::Poll::Ready(Some(Ok(first)));
-        }
-        std::pin::Pin::new(&mut self.rest).poll_next(cx)
-    }
 }
