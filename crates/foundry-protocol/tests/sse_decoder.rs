@@ -158,9 +158,47 @@ fn invalid_utf8_in_an_event_name_or_id_is_a_typed_error() {
 }
 
 #[test]
+fn invalid_utf8_in_a_field_value_never_used_is_harmless() {
+    // On an event without data: the event is dropped, its fields with it.
+    assert_eq!(decode(b"id: \xff\n\ndata: x\n\n").len(), 1);
+    assert!(decode(b"id: \xff\n\n").is_empty());
+    // Overwritten by a later line of the same event: only the last value counts.
+    let events = decode(b"event: \xff\nevent: message\ndata: x\n\n");
+    assert_eq!(
+        events[0].as_ref().unwrap().event.as_deref(),
+        Some("message")
+    );
+    let events = decode(b"id: \xc3\nid: 7\ndata: x\n\n");
+    assert_eq!(events[0].as_ref().unwrap().id.as_deref(), Some("7"));
+}
+
+#[test]
+fn invalid_utf8_in_an_unterminated_last_event_is_a_typed_error() {
+    let mut decoder = SseDecoder::new();
+    assert_eq!(decoder.feed(b"event: \xff\ndata: x").count(), 0);
+    let events: Vec<_> = decoder.finish().collect();
+    assert_eq!(events, [Err(SseError::InvalidUtf8)]);
+}
+
+#[test]
 fn done_marker_is_recognized() {
     let events = decode(b"data: [DONE]\n\n");
     assert!(events[0].as_ref().unwrap().is_done());
+}
+
+#[test]
+fn done_marker_is_recognized_with_any_whitespace_around_it() {
+    for data in [
+        "[DONE] ",
+        "\t[DONE]",
+        "[DONE]\u{a0}",
+        "[DONE]\u{b}",
+        "\u{2003}[DONE]",
+    ] {
+        assert!(SseEvent::data(data).is_done(), "{data:?}");
+    }
+    assert!(!SseEvent::data("[DONE]x").is_done());
+    assert!(!SseEvent::data("[done]").is_done());
 }
 
 const RECORDED_STREAMS: &[&str] = &[

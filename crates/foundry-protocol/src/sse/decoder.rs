@@ -46,15 +46,21 @@ pub struct SseDecoder {
     failed: bool,
 }
 
-/// The fields of the event being read, checked as UTF-8 line by line (a line end is ASCII, so a
-/// valid stream never splits a character across lines).
+/// The fields of the event being read. Data is checked as UTF-8 line by line (a line end is
+/// ASCII, so a valid stream never splits a character across lines, and every data line reaches
+/// the event). `event:` and `id:` keep their last raw value, checked only when an event with
+/// data is dispatched: a value overwritten later, or on an event without data, is never used, so
+/// it cannot fail the stream.
 #[derive(Debug, Clone, Default)]
 struct PendingEvent {
     data: String,
     has_data: bool,
-    event: Option<String>,
-    id: Option<String>,
+    event: Option<Vec<u8>>,
+    id: Option<Vec<u8>>,
     retry: Option<u64>,
+    /// `event` and `id` as text, set when the event is dispatched.
+    event_text: Option<String>,
+    id_text: Option<String>,
 }
 
 impl PendingEvent {
@@ -64,6 +70,20 @@ impl PendingEvent {
         self.event = None;
         self.id = None;
         self.retry = None;
+        self.event_text = None;
+        self.id_text = None;
+    }
+
+    /// Turns the raw `event:` and `id:` values into text (no copy: their bytes move).
+    fn check_text_fields(&mut self) -> Result<(), SseError> {
+        let text = |raw: Option<Vec<u8>>| {
+            raw.map(String::from_utf8)
+                .transpose()
+                .map_err(|_| SseError::InvalidUtf8)
+        };
+        self.event_text = text(self.event.take())?;
+        self.id_text = text(self.id.take())?;
+        Ok(())
     }
 }
 
@@ -133,8 +153,8 @@ impl SseDecoder {
         let pending = &self.pending;
         Some(Ok(EventRef {
             data: &pending.data,
-            event: pending.event.as_deref(),
-            id: pending.id.as_deref(),
+            event: pending.event_text.as_deref(),
+            id: pending.id_text.as_deref(),
             retry: pending.retry,
         }))
     }
@@ -150,7 +170,11 @@ impl SseDecoder {
             self.position = line_end;
             self.scanned = 0;
         }
-        self.dispatch().then_some(Ok(()))
+        match self.dispatch() {
+            Ok(true) => Some(Ok(())),
+            Ok(false) => None,
+            Err(error) => Some(Err(self.fail(error))),
+        }
     }
 
     /// Bytes received but not yet part of a complete line.
@@ -218,12 +242,15 @@ impl SseDecoder {
             self.scanned = 0;
             self.after_cr = self.buffer[line_end] == b'\r';
             self.position = line_end + 1;
-            if line_end == line_start {
-                if self.dispatch() {
-                    return Some(Ok(()));
-                }
-            } else if let Err(error) = self.process_line(line_start, line_end) {
-                return Some(Err(self.fail(error)));
+            let outcome = if line_end == line_start {
+                self.dispatch()
+            } else {
+                self.process_line(line_start, line_end).map(|()| false)
+            };
+            match outcome {
+                Ok(true) => return Some(Ok(())),
+                Ok(false) => {}
+                Err(error) => return Some(Err(self.fail(error))),
             }
         }
     }
@@ -240,7 +267,6 @@ impl SseDecoder {
             }
             None => (line, &[][..]),
         };
-        let text = |value| std::str::from_utf8(value).map_err(|_| SseError::InvalidUtf8);
         match field {
             b"data" => {
                 let pending = &mut self.pending;
@@ -252,11 +278,12 @@ impl SseDecoder {
                 if pending.has_data {
                     pending.data.push('\n');
                 }
-                pending.data.push_str(text(value)?);
+                let value = std::str::from_utf8(value).map_err(|_| SseError::InvalidUtf8)?;
+                pending.data.push_str(value);
                 pending.has_data = true;
             }
-            b"event" => self.pending.event = Some(text(value)?.to_owned()),
-            b"id" if !value.contains(&0) => self.pending.id = Some(text(value)?.to_owned()),
+            b"event" => self.pending.event = Some(value.to_vec()),
+            b"id" if !value.contains(&0) => self.pending.id = Some(value.to_vec()),
             b"retry" => {
                 if let Some(retry) = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
                     self.pending.retry = Some(retry);
@@ -269,13 +296,14 @@ impl SseDecoder {
 
     /// Whether the pending fields make an event (kept in `pending` until the next call); an
     /// event without data is dropped, as specified.
-    fn dispatch(&mut self) -> bool {
+    fn dispatch(&mut self) -> Result<bool, SseError> {
         if self.pending.has_data {
+            self.pending.check_text_fields()?;
             self.dispatched = true;
         } else {
             self.pending.clear();
         }
-        self.dispatched
+        Ok(self.dispatched)
     }
 }
 

@@ -23,8 +23,7 @@ impl SseEvent {
         }
     }
 
-    /// Whether this is the OpenAI end-of-stream marker `[DONE]` (ASCII whitespace around it
-    /// allowed).
+    /// Whether this is the OpenAI end-of-stream marker `[DONE]` (whitespace around it allowed).
     pub fn is_done(&self) -> bool {
         is_done_marker(&self.data)
     }
@@ -57,7 +56,8 @@ impl EventRef<'_> {
 }
 
 fn is_done_marker(data: &str) -> bool {
-    data.trim_ascii() == "[DONE]"
+    // The exact marker first: it is what servers send, and it needs no trimming.
+    data == "[DONE]" || data.trim() == "[DONE]"
 }
 
 /// Why a byte stream could not be decoded as server-sent events.
