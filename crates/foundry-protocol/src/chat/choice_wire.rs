@@ -6,6 +6,11 @@
 //! or `null`. The choice is read in one pass straight into its final type: a fallback that is
 //! not needed is skipped unread, and no intermediate struct is built and moved (a chunk is
 //! decoded hundreds of times per answer).
+//!
+//! Leniency, chosen on purpose: a fallback that arrives after the choice's own field is skipped
+//! unread, so its shape is not checked (one that arrives before it is read and must be
+//! well-formed, since the own field may never come). A repeated key keeps its last value, as
+//! serde's derived readers do. A choice that is not a JSON object is a decode error.
 
 use std::fmt;
 use std::marker::PhantomData;

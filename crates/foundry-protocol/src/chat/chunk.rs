@@ -232,4 +232,31 @@ mod tests {
         assert_eq!(chunk.choices[0].finish_reason, None);
         assert_eq!(chunk.model, None);
     }
+
+    #[test]
+    fn the_leniency_of_the_fallback_field_is_as_documented() {
+        // The own field first: a malformed fallback after it is skipped unread.
+        let chunk =
+            ChatChunk::from_slice(br#"{"choices":[{"delta":{"content":"a"},"message":7}]}"#)
+                .unwrap();
+        assert_eq!(chunk.text(), Some("a"));
+        // The fallback first: it is read, so a malformed one is an error.
+        assert!(
+            ChatChunk::from_slice(br#"{"choices":[{"message":7,"delta":{"content":"a"}}]}"#)
+                .is_err()
+        );
+        // A well-formed fallback before the own field gives way to it.
+        let chunk = ChatChunk::from_slice(
+            br#"{"choices":[{"message":{"content":"m"},"delta":{"content":"d"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.text(), Some("d"));
+        // A repeated key keeps its last value; a choice that is not an object is an error.
+        let chunk = ChatChunk::from_slice(
+            br#"{"choices":[{"delta":{"content":"1"},"delta":{"content":"2"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.text(), Some("2"));
+        assert!(ChatChunk::from_slice(br#"{"choices":[[0,{"content":"a"}]]}"#).is_err());
+    }
 }
