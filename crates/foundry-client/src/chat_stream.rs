@@ -70,7 +70,7 @@ impl ChatStream {
             .map_err(|partial| Error::stream_interrupted(WHAT, partial, None))
     }
 
-    /// The text of the first choice so far.
+    /// The text of the first choice so far: the chunks already handed out, none still buffered.
     pub fn text_so_far(&self) -> Option<&str> {
         self.progress.accumulator.text()
     }
