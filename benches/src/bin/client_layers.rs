@@ -7,9 +7,12 @@
 //! - `transport-untimed`: `SharedTransport(ReqwestTransport)` without its first-byte and idle
 //!   timers, no resilience;
 //! - `transport`: `SharedTransport(ReqwestTransport)` with its timers, as the client builds it;
-//! - `resilient`: that transport inside the client's retry, breaker and limit layers;
-//! - `client-no-breaker`: `FoundryClient` with the breaker off;
+//! - `limited`: that transport under the client's concurrency limit alone;
+//! - `retried`: under the limit and the retry layer;
+//! - `resilient`: under the limit, the retry layer and the circuit breaker (the client's stack);
 //! - `client`: `FoundryClient` as `client-foundry` runs it.
+//!
+//! One more, outside that order: `client-no-breaker`, `FoundryClient` with the breaker off.
 
 #![forbid(unsafe_code)]
 
@@ -71,13 +74,18 @@ fn variant(name: &str, job: &Job) -> Result<Variant, CallError> {
         )),
         "transport-untimed" => Ok(Variant::Transport(untimed()?)),
         "transport" => Ok(Variant::Transport(transport()?)),
-        "resilient" => {
-            let stack = ResilienceBuilder::new()
-                .retry(RetryPolicy::with_max_retries(3))
-                .breaker(BreakerConfig::default())
-                .limit(LimitConfig::new(job.in_flight, QUEUE))
-                .build(transport()?);
-            Ok(Variant::Transport(stack.transport))
+        "limited" | "retried" | "resilient" => {
+            let mut stack = ResilienceBuilder::new()
+                .retry(None)
+                .breaker(None)
+                .limit(LimitConfig::new(job.in_flight, QUEUE));
+            if name != "limited" {
+                stack = stack.retry(RetryPolicy::with_max_retries(3));
+            }
+            if name == "resilient" {
+                stack = stack.breaker(BreakerConfig::default());
+            }
+            Ok(Variant::Transport(stack.build(transport()?).transport))
         }
         "client-no-breaker" => client(false),
         "client" => client(true),
@@ -131,7 +139,7 @@ async fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "client-layers: --variant reqwest-typed|transport-untimed|transport|resilient|client-no-breaker|client is required"
+                "client-layers: --variant reqwest-typed|transport-untimed|transport|limited|retried|resilient|client|client-no-breaker is required"
             );
             return ExitCode::from(2);
         }

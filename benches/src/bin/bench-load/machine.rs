@@ -4,6 +4,16 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Pins this process to one CPU; the processes it starts afterwards inherit that.
+pub fn pin_to_cpu(cpu: usize) -> Result<(), String> {
+    use nix::sched::{CpuSet, sched_setaffinity};
+    let mut set = CpuSet::new();
+    set.set(cpu)
+        .map_err(|e| format!("--cpu {cpu}: not a CPU this machine can name: {e}"))?;
+    sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+        .map_err(|e| format!("--cpu {cpu}: cannot pin this process there: {e}"))
+}
+
 /// The machine a run happened on.
 pub struct Machine {
     /// `YYYY-MM-DD`, UTC.
@@ -80,6 +90,18 @@ pub fn locked_version(lock: &Path, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cpu_the_machine_cannot_have_is_refused_with_its_number() {
+        let error = pin_to_cpu(usize::MAX).expect_err("no machine has that CPU");
+        assert!(
+            error.starts_with(&format!("--cpu {}", usize::MAX)),
+            "{error}"
+        );
+        // A number a CPU set can hold but no CPU of this machine answers to.
+        let error = pin_to_cpu(1_000).expect_err("no CPU 1000 here");
+        assert!(error.starts_with("--cpu 1000"), "{error}");
+    }
 
     #[test]
     fn days_become_dates() {

@@ -1,14 +1,21 @@
-//! `bench-load [--report PATH] [--scale F] [--rounds N] [--venv DIR] [--python-script PATH]`: the
-//! load bench.
+//! `bench-load [--report PATH] [--scale F] [--rounds N] [--cpu N] [--layers] [--venv DIR]
+//! [--python-script PATH]`: the load bench.
 //!
 //! Starts `bench-emulator` in its own process, then runs every client in its own process against
 //! it, one after the other, on the same workloads, `--rounds` times (3 by default, interleaved);
 //! each client measures its own CPU time with `getrusage` around its measured loop. Prints a Markdown table of the figures with the ratios to
 //! bare reqwest and the targets marked, and with `--report` writes it into that file between the
 //! load-bench markers. The emulator is stopped by its PID at the end, also when a client fails.
+//!
+//! `--cpu N` pins this program, and so the emulator and every client (they inherit it), to CPU
+//! `N`: a client and the server then share one core the same way in every run, which takes most
+//! of the noise out. `--layers` runs the sequential chat workload through bare reqwest and each
+//! variant of `client-layers` instead, and prints what every layer of our client adds (the
+//! report file is left alone).
 
 #![forbid(unsafe_code)]
 
+mod layers;
 mod machine;
 mod plan;
 mod process;
@@ -37,6 +44,8 @@ struct Args {
     rounds: usize,
     venv: PathBuf,
     script: PathBuf,
+    cpu: Option<usize>,
+    layers: bool,
 }
 
 fn workspace_root() -> PathBuf {
@@ -52,9 +61,15 @@ fn parse_args() -> Result<Args, String> {
         rounds: DEFAULT_ROUNDS,
         venv: root.join("target").join("bench-venv"),
         script: root.join("benches").join("python").join("peer.py"),
+        cpu: None,
+        layers: false,
     };
     let mut argv = std::env::args().skip(1);
     while let Some(flag) = argv.next() {
+        if flag == "--layers" {
+            args.layers = true;
+            continue;
+        }
         let value = argv.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--report" => args.report = Some(PathBuf::from(value)),
@@ -73,6 +88,13 @@ fn parse_args() -> Result<Args, String> {
                     .ok()
                     .filter(|rounds| *rounds > 0)
                     .ok_or_else(|| format!("--rounds: {value:?} is not a positive count"))?;
+            }
+            "--cpu" => {
+                args.cpu = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--cpu: {value:?} is not a CPU number"))?,
+                );
             }
             other => return Err(format!("unknown flag {other:?}")),
         }
@@ -101,6 +123,7 @@ fn run(args: Args) -> Result<(), String> {
         "client-foundry",
         "client-reqwest",
         "client-async-openai",
+        "client-layers",
     ] {
         if !bin_dir.join(sibling).exists() {
             return Err(format!(
@@ -109,7 +132,11 @@ fn run(args: Args) -> Result<(), String> {
             ));
         }
     }
-    let workloads = plan::workloads(args.scale);
+    let workloads = if args.layers {
+        vec![plan::layer_workload(args.scale)]
+    } else {
+        plan::workloads(args.scale)
+    };
     println!(
         "load bench: scale {} — {}",
         args.scale,
@@ -132,7 +159,22 @@ fn run(args: Args) -> Result<(), String> {
             ("async-openai", locked("async-openai")),
         ],
         notices: Vec::new(),
+        cpu: args.cpu,
     };
+    if args.layers {
+        let emulator = start_emulator(&bin_dir, args.cpu)?;
+        let outcomes = measure(
+            &workloads,
+            &plan::layer_clients(),
+            &bin_dir,
+            emulator.url(),
+            args.rounds,
+        )?;
+        drop(emulator);
+        let outcome = outcomes.first().ok_or("the layer run measured nothing")?;
+        println!("\n{}", layers::render(&context.stamp(), outcome));
+        return Ok(());
+    }
     let python = match python::prepare(&args.venv)? {
         Some(python) => {
             context
@@ -152,13 +194,7 @@ fn run(args: Args) -> Result<(), String> {
     };
     let clients = plan::clients(python);
 
-    let emulator =
-        EmulatorProcess::start(&bin_dir.join("bench-emulator"), Duration::from_secs(30))?;
-    println!(
-        "emulator: g2-core2, zero latency, at {} (PID {})",
-        emulator.url(),
-        emulator.pid()
-    );
+    let emulator = start_emulator(&bin_dir, args.cpu)?;
     let outcomes = measure(&workloads, &clients, &bin_dir, emulator.url(), args.rounds)?;
     drop(emulator);
 
@@ -170,6 +206,23 @@ fn run(args: Args) -> Result<(), String> {
         println!("written into {}", path.display());
     }
     Ok(())
+}
+
+/// Pins this process to `cpu` if asked (the emulator and the clients inherit it), then starts
+/// the emulator.
+fn start_emulator(bin_dir: &Path, cpu: Option<usize>) -> Result<EmulatorProcess, String> {
+    if let Some(cpu) = cpu {
+        machine::pin_to_cpu(cpu)?;
+        println!("pinned to CPU {cpu}: the emulator and every client run there");
+    }
+    let emulator =
+        EmulatorProcess::start(&bin_dir.join("bench-emulator"), Duration::from_secs(30))?;
+    println!(
+        "emulator: g2-core2, zero latency, at {} (PID {})",
+        emulator.url(),
+        emulator.pid()
+    );
+    Ok(emulator)
 }
 
 /// Every workload, `rounds` times per client, clients interleaved within a round.
@@ -223,6 +276,11 @@ fn measure(
 fn command(client: &Client, workload: &Workload, bin_dir: &Path, url: &str) -> Command {
     let mut command = match &client.program {
         Program::Sibling(name) => Command::new(bin_dir.join(name)),
+        Program::Layer(variant) => {
+            let mut command = Command::new(bin_dir.join("client-layers"));
+            command.args(["--variant", variant]);
+            command
+        }
         Program::Python {
             interpreter,
             script,

@@ -57,6 +57,8 @@ pub fn workloads(scale: f64) -> Vec<Workload> {
 pub enum Program {
     /// A binary of this package, next to `bench-load`.
     Sibling(&'static str),
+    /// `client-layers --variant NAME`: our client with only some of its layers.
+    Layer(&'static str),
     /// `python/peer.py` run by the venv's interpreter.
     Python {
         interpreter: PathBuf,
@@ -102,6 +104,37 @@ pub fn clients(python: Option<Program>) -> Vec<Client> {
     clients
 }
 
+/// The variants of `client-layers`, each adding to the one before (see that binary's docs).
+pub const LAYERS: [&str; 7] = [
+    "reqwest-typed",
+    "transport-untimed",
+    "transport",
+    "limited",
+    "retried",
+    "resilient",
+    "client",
+];
+
+/// For `--layers`: bare reqwest, then our client one layer at a time.
+pub fn layer_clients() -> Vec<Client> {
+    let mut clients = vec![Client {
+        name: BASELINE,
+        program: Program::Sibling("client-reqwest"),
+    }];
+    clients.extend(LAYERS.iter().map(|&name| Client {
+        name,
+        program: Program::Layer(name),
+    }));
+    clients
+}
+
+/// For `--layers`: the sequential chat workload, where a layer's fixed cost shows most.
+pub fn layer_workload(scale: f64) -> Workload {
+    let mut workload = workloads(scale).swap_remove(0);
+    workload.label = format!("{} (per layer)", workload.label);
+    workload
+}
+
 /// `12345` → `12,345`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -128,6 +161,17 @@ mod tests {
         let tenth = workloads(0.1);
         assert_eq!((tenth[1].count, tenth[1].in_flight), (1_000, 64));
         assert_eq!(tenth[2].chunks, 1_000);
+    }
+
+    #[test]
+    fn layer_runs_start_with_the_baseline_and_end_with_the_whole_client() {
+        let clients = layer_clients();
+        assert_eq!(clients.len(), LAYERS.len() + 1);
+        assert_eq!(clients[0].name, BASELINE);
+        assert!(matches!(clients[7].program, Program::Layer("client")));
+        let workload = layer_workload(1.0);
+        assert_eq!((workload.count, workload.in_flight), (2_000, 1));
+        assert_eq!(workload.label, "2,000 chats, 1 in flight (per layer)");
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl ClientResult {
     }
 
     /// The lowest and highest CPU per unit over the runs.
-    fn spread(&self) -> (f64, f64) {
+    pub fn spread(&self) -> (f64, f64) {
         let cpu = self.runs.iter().map(Figures::cpu_per_unit_us);
         let low = cpu.clone().fold(f64::INFINITY, f64::min);
         (low, cpu.fold(0.0, f64::max))
@@ -74,19 +74,31 @@ pub struct Context {
     pub versions: Vec<(&'static str, String)>,
     /// Why a client is missing, if one is.
     pub notices: Vec<String>,
+    /// The one CPU every process ran on (`--cpu`), or `None` when the scheduler placed them.
+    pub cpu: Option<usize>,
+}
+
+impl Context {
+    /// The first line of a table: when, where, and how the processes were placed.
+    pub fn stamp(&self) -> String {
+        let m = &self.machine;
+        let placement = match self.cpu {
+            Some(cpu) => format!("the emulator and every client pinned to CPU {cpu}"),
+            None => "processes placed by the scheduler".to_owned(),
+        };
+        format!(
+            "Measured {} on {} cores (`nproc`), {}, Linux {}; {placement}. Scale {} (1 = the full \
+             counts); {} runs of every client on every workload, interleaved; each row is the run \
+             with the median CPU per unit, the range is over all runs.",
+            m.date, m.cores, m.cpu, m.kernel, self.scale, self.rounds
+        )
+    }
 }
 
 /// The whole section, markers excluded.
 pub fn render(context: &Context, outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    let m = &context.machine;
-    let _ = writeln!(
-        out,
-        "Measured {} on {} cores (`nproc`), {}, Linux {}. Scale {} (1 = the full counts); \
-         {} runs of every client on every workload, interleaved; each row is the run with the \
-         median CPU per unit, the range is over all runs.",
-        m.date, m.cores, m.cpu, m.kernel, context.scale, context.rounds
-    );
+    let mut out = context.stamp();
+    out.push('\n');
     let versions: Vec<String> = context
         .versions
         .iter()
@@ -234,6 +246,34 @@ mod tests {
             p99_us: 2_500,
             max_rss_kib: 10_240,
         }
+    }
+
+    fn context(cpu: Option<usize>) -> Context {
+        Context {
+            machine: Machine {
+                date: "2026-12-06".into(),
+                cores: "2".into(),
+                cpu: "AMD EPYC".into(),
+                kernel: "6.18".into(),
+            },
+            scale: 1.0,
+            rounds: 3,
+            versions: Vec::new(),
+            notices: Vec::new(),
+            cpu,
+        }
+    }
+
+    #[test]
+    fn the_stamp_says_how_the_processes_were_placed() {
+        let pinned = context(Some(1)).stamp();
+        assert!(
+            pinned.contains("the emulator and every client pinned to CPU 1"),
+            "{pinned}"
+        );
+        let free = context(None).stamp();
+        assert!(free.contains("processes placed by the scheduler"), "{free}");
+        assert!(free.starts_with("Measured 2026-12-06 on 2 cores"), "{free}");
     }
 
     fn outcome(ours: u64) -> Outcome {
