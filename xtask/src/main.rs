@@ -30,7 +30,9 @@ commands:
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
           ~/.cache/foundry-local-rs), runs the `e2e` package against it, stops it
   bench   criterion micro-benches (quick), then the load bench against the peers on the
-          emulator; writes docs/PERFORMANCE.md (extra arguments go to it, e.g. --scale 0.5)
+          emulator; writes docs/PERFORMANCE.md (extra arguments go to it, e.g. --scale 0.5,
+          --cpu 1 to pin everything to CPU 1); `bench --layers` instead prints what each layer
+          of the client adds per request and writes nothing
   help    this text
 ";
 

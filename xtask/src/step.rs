@@ -47,6 +47,18 @@ impl fmt::Display for StepFailure {
 }
 
 impl Step {
+    /// The step's name, as failures report it.
+    #[cfg(test)]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The arguments the program is started with.
+    #[cfg(test)]
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+
     /// A `cargo` invocation, using the same cargo that runs the xtask.
     pub fn cargo(name: &str, timeout: Duration, args: &[&str]) -> Self {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

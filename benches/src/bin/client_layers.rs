@@ -1,13 +1,15 @@
 //! `client-layers --variant V <job flags>`: the chat workload through `foundry-client` one layer at
-//! a time, to see what each layer costs per request. Not part of `cargo xtask bench`; run by hand
-//! against a running `bench-emulator` (see `docs/PERFORMANCE.md`). Variants, each adding to the
-//! one before:
+//! a time, to see what each layer costs per request. `bench-load --layers` (`cargo xtask bench
+//! --layers`) runs every variant; it can also be run by hand against a running `bench-emulator`
+//! (see `docs/PERFORMANCE.md`). Variants, each adding to the one before:
 //!
 //! - `reqwest-typed`: bare reqwest, but with `foundry-protocol`'s request and response types;
 //! - `transport-untimed`: `SharedTransport(ReqwestTransport)` without its first-byte and idle
 //!   timers, no resilience;
 //! - `transport`: `SharedTransport(ReqwestTransport)` with its timers, as the client builds it;
-//! - `limited`: that transport under the client's concurrency limit alone;
+//! - `stacked`: that transport inside the resilience stack with every layer off (the stack's own
+//!   cost: one boxed future and one more dynamic call);
+//! - `limited`: the stack with the client's concurrency limit alone;
 //! - `retried`: under the limit and the retry layer;
 //! - `resilient`: under the limit, the retry layer and the circuit breaker (the client's stack);
 //! - `client`: `FoundryClient` as `client-foundry` runs it.
@@ -74,12 +76,15 @@ fn variant(name: &str, job: &Job) -> Result<Variant, CallError> {
         )),
         "transport-untimed" => Ok(Variant::Transport(untimed()?)),
         "transport" => Ok(Variant::Transport(transport()?)),
-        "limited" | "retried" | "resilient" => {
+        "stacked" | "limited" | "retried" | "resilient" => {
             let mut stack = ResilienceBuilder::new()
                 .retry(None)
                 .breaker(None)
-                .limit(LimitConfig::new(job.in_flight, QUEUE));
-            if name != "limited" {
+                .limit(None);
+            if name != "stacked" {
+                stack = stack.limit(LimitConfig::new(job.in_flight, QUEUE));
+            }
+            if name == "retried" || name == "resilient" {
                 stack = stack.retry(RetryPolicy::with_max_retries(3));
             }
             if name == "resilient" {
@@ -139,7 +144,7 @@ async fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "client-layers: --variant reqwest-typed|transport-untimed|transport|limited|retried|resilient|client|client-no-breaker is required"
+                "client-layers: --variant reqwest-typed|transport-untimed|transport|stacked|limited|retried|resilient|client|client-no-breaker is required"
             );
             return ExitCode::from(2);
         }

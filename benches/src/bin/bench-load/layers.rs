@@ -2,8 +2,9 @@
 //! request, measured as each process's own CPU time (`getrusage`), like the main table.
 //!
 //! Instruction counts (callgrind) miss most of the cost here: the layers' extra cache misses
-//! cost more than their extra instructions. Run with `--cpu N` to put the emulator and every
-//! client on one CPU: the runs then spread by a few per cent instead of a fifth.
+//! cost more than their extra instructions. Run with `--cpu N` and ten rounds or more: with the
+//! emulator and every client on one CPU the medians repeat to about a microsecond, though single
+//! runs still stray.
 
 use std::fmt::Write as _;
 

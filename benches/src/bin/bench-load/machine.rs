@@ -4,7 +4,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Pins this process to one CPU; the processes it starts afterwards inherit that.
+/// Pins the calling thread to one CPU. Called while `bench-load` still runs on one thread, so
+/// that is the whole program; the processes it starts afterwards inherit the pinning.
 pub fn pin_to_cpu(cpu: usize) -> Result<(), String> {
     use nix::sched::{CpuSet, sched_setaffinity};
     let mut set = CpuSet::new();
@@ -101,6 +102,29 @@ mod tests {
         // A number a CPU set can hold but no CPU of this machine answers to.
         let error = pin_to_cpu(1_000).expect_err("no CPU 1000 here");
         assert!(error.starts_with("--cpu 1000"), "{error}");
+    }
+
+    #[test]
+    fn a_thread_is_pinned_to_a_cpu_it_may_run_on() {
+        use nix::sched::sched_getaffinity;
+        let allowed = sched_getaffinity(nix::unistd::Pid::from_raw(0)).expect("own affinity");
+        let cpu = (0..nix::sched::CpuSet::count())
+            .find(|&cpu| allowed.is_set(cpu).unwrap_or(false))
+            .expect("some CPU is allowed");
+        // A thread of its own: pinning applies to the calling thread only.
+        let pinned = std::thread::spawn(move || {
+            pin_to_cpu(cpu)?;
+            let now =
+                sched_getaffinity(nix::unistd::Pid::from_raw(0)).map_err(|e| e.to_string())?;
+            Ok::<_, String>(
+                (0..nix::sched::CpuSet::count())
+                    .filter(|&other| now.is_set(other).unwrap_or(false))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .join()
+        .expect("the thread ran");
+        assert_eq!(pinned, Ok(vec![cpu]));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod args;
 mod layers;
 mod machine;
 mod plan;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use args::Args;
 use plan::{Client, Program, Workload};
 use process::EmulatorProcess;
 use report::{ClientResult, Context, Outcome};
@@ -34,76 +36,13 @@ use report::{ClientResult, Context, Outcome};
 /// slowest, at well under a minute here).
 const CLIENT_LIMIT: Duration = Duration::from_secs(600);
 
-/// Runs of every client on every workload, unless `--rounds` says otherwise: on a shared
-/// machine one run can be off by a third; the median of three rarely is.
-const DEFAULT_ROUNDS: usize = 3;
-
-struct Args {
-    report: Option<PathBuf>,
-    scale: f64,
-    rounds: usize,
-    venv: PathBuf,
-    script: PathBuf,
-    cpu: Option<usize>,
-    layers: bool,
-}
-
 fn workspace_root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
 }
 
-fn parse_args() -> Result<Args, String> {
-    let root = workspace_root();
-    let mut args = Args {
-        report: None,
-        scale: 1.0,
-        rounds: DEFAULT_ROUNDS,
-        venv: root.join("target").join("bench-venv"),
-        script: root.join("benches").join("python").join("peer.py"),
-        cpu: None,
-        layers: false,
-    };
-    let mut argv = std::env::args().skip(1);
-    while let Some(flag) = argv.next() {
-        if flag == "--layers" {
-            args.layers = true;
-            continue;
-        }
-        let value = argv.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--report" => args.report = Some(PathBuf::from(value)),
-            "--venv" => args.venv = PathBuf::from(value),
-            "--python-script" => args.script = PathBuf::from(value),
-            "--scale" => {
-                args.scale = value
-                    .parse()
-                    .ok()
-                    .filter(|scale: &f64| *scale > 0.0 && scale.is_finite())
-                    .ok_or_else(|| format!("--scale: {value:?} is not a positive number"))?;
-            }
-            "--rounds" => {
-                args.rounds = value
-                    .parse()
-                    .ok()
-                    .filter(|rounds| *rounds > 0)
-                    .ok_or_else(|| format!("--rounds: {value:?} is not a positive count"))?;
-            }
-            "--cpu" => {
-                args.cpu = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("--cpu: {value:?} is not a CPU number"))?,
-                );
-            }
-            other => return Err(format!("unknown flag {other:?}")),
-        }
-    }
-    Ok(args)
-}
-
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
+    match Args::parse(&workspace_root(), std::env::args().skip(1)).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("bench-load: FAILED: {error}");
@@ -161,8 +100,14 @@ fn run(args: Args) -> Result<(), String> {
         notices: Vec::new(),
         cpu: args.cpu,
     };
+    // After the machine is read (`nproc` follows the pinning) and before anything slow, so a CPU
+    // this machine does not have fails at once.
+    if let Some(cpu) = args.cpu {
+        machine::pin_to_cpu(cpu)?;
+        println!("pinned to CPU {cpu}: the emulator and every client run there");
+    }
     if args.layers {
-        let emulator = start_emulator(&bin_dir, args.cpu)?;
+        let emulator = start_emulator(&bin_dir)?;
         let outcomes = measure(
             &workloads,
             &plan::layer_clients(),
@@ -194,7 +139,7 @@ fn run(args: Args) -> Result<(), String> {
     };
     let clients = plan::clients(python);
 
-    let emulator = start_emulator(&bin_dir, args.cpu)?;
+    let emulator = start_emulator(&bin_dir)?;
     let outcomes = measure(&workloads, &clients, &bin_dir, emulator.url(), args.rounds)?;
     drop(emulator);
 
@@ -208,13 +153,8 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Pins this process to `cpu` if asked (the emulator and the clients inherit it), then starts
-/// the emulator.
-fn start_emulator(bin_dir: &Path, cpu: Option<usize>) -> Result<EmulatorProcess, String> {
-    if let Some(cpu) = cpu {
-        machine::pin_to_cpu(cpu)?;
-        println!("pinned to CPU {cpu}: the emulator and every client run there");
-    }
+/// Starts the emulator (on the pinned CPU, if any: it inherits the pinning).
+fn start_emulator(bin_dir: &Path) -> Result<EmulatorProcess, String> {
     let emulator =
         EmulatorProcess::start(&bin_dir.join("bench-emulator"), Duration::from_secs(30))?;
     println!(

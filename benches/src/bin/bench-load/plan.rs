@@ -104,15 +104,26 @@ pub fn clients(python: Option<Program>) -> Vec<Client> {
     clients
 }
 
-/// The variants of `client-layers`, each adding to the one before (see that binary's docs).
-pub const LAYERS: [&str; 7] = [
-    "reqwest-typed",
-    "transport-untimed",
-    "transport",
-    "limited",
-    "retried",
-    "resilient",
-    "client",
+/// The variants of `client-layers`, each adding one thing to the one before (see that binary's
+/// docs), with how the table names them.
+pub const LAYERS: [(&str, &str); 8] = [
+    (
+        "reqwest-typed",
+        "bare reqwest with `foundry-protocol`'s request and answer types",
+    ),
+    (
+        "transport-untimed",
+        "our transport (`SharedTransport(ReqwestTransport)`), timers off",
+    ),
+    ("transport", "+ its first-byte and idle timers"),
+    ("stacked", "+ the resilience stack with every layer off"),
+    ("limited", "+ the concurrency limit"),
+    ("retried", "+ retries"),
+    (
+        "resilient",
+        "+ the circuit breaker (limit, retries and breaker, as in the client)",
+    ),
+    ("client", "`FoundryClient` (breaker on, as benchmarked)"),
 ];
 
 /// For `--layers`: bare reqwest, then our client one layer at a time.
@@ -121,9 +132,9 @@ pub fn layer_clients() -> Vec<Client> {
         name: BASELINE,
         program: Program::Sibling("client-reqwest"),
     }];
-    clients.extend(LAYERS.iter().map(|&name| Client {
-        name,
-        program: Program::Layer(name),
+    clients.extend(LAYERS.iter().map(|&(variant, label)| Client {
+        name: label,
+        program: Program::Layer(variant),
     }));
     clients
 }
@@ -168,7 +179,8 @@ mod tests {
         let clients = layer_clients();
         assert_eq!(clients.len(), LAYERS.len() + 1);
         assert_eq!(clients[0].name, BASELINE);
-        assert!(matches!(clients[7].program, Program::Layer("client")));
+        assert!(matches!(clients[8].program, Program::Layer("client")));
+        assert!(clients[8].name.starts_with("`FoundryClient`"));
         let workload = layer_workload(1.0);
         assert_eq!((workload.count, workload.in_flight), (2_000, 1));
         assert_eq!(workload.label, "2,000 chats, 1 in flight (per layer)");

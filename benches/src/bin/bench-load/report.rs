@@ -165,11 +165,11 @@ fn targets(outcomes: &[Outcome]) -> String {
             continue;
         };
         let met = if ratio <= limit { "met" } else { "**not met**" };
+        // Three decimals: the verdict is taken on the exact ratio, and 1.203 must not read 1.20.
         let _ = writeln!(
             out,
-            "| foundry-client {what} ≤ {limit}× bare reqwest | {} | {} | {met} |",
+            "| foundry-client {what} ≤ {limit}× bare reqwest | {} | {ratio:.3}× | {met} |",
             outcome.workload.label,
-            times(ratio)
         );
     }
     out
@@ -299,9 +299,12 @@ mod tests {
     #[test]
     fn ratios_and_targets_are_marked() {
         let met = targets(&[outcome(1_100)]);
-        assert!(met.contains("| 1.10× | met |"), "{met}");
+        assert!(met.contains("| 1.100× | met |"), "{met}");
         let missed = targets(&[outcome(1_200)]);
-        assert!(missed.contains("| 1.20× | **not met** |"), "{missed}");
+        assert!(missed.contains("| 1.200× | **not met** |"), "{missed}");
+        // Just over the limit: the table must not show it as the limit itself.
+        let over = targets(&[outcome(1_152)]);
+        assert!(over.contains("| 1.152× | **not met** |"), "{over}");
         let rows = table(&[outcome(1_100)]);
         assert!(
             rows.contains(
