@@ -19,15 +19,7 @@ pub fn render(stamp: &str, outcome: &Outcome) -> String {
         "| what runs | CPU µs / request | range of runs | × bare reqwest | + µs over the row above |\n\
          |---|---:|---:|---:|---:|\n",
     );
-    let median = |name: &str| {
-        outcome
-            .results
-            .iter()
-            .find(|result| result.name == name)
-            .and_then(|result| result.median())
-            .map(benches::Figures::cpu_per_unit_us)
-    };
-    let baseline = median(BASELINE);
+    let baseline = outcome.of(BASELINE).map(benches::Figures::cpu_per_unit_us);
     let mut above: Option<f64> = None;
     for result in &outcome.results {
         let Some(cpu) = result.median().map(benches::Figures::cpu_per_unit_us) else {
@@ -54,25 +46,7 @@ mod tests {
     use super::*;
     use crate::plan::layer_workload;
     use crate::report::ClientResult;
-    use benches::Figures;
-
-    fn run(client: &'static str, cpu_us: u64) -> Figures {
-        Figures {
-            client: client.to_owned(),
-            workload: "w".to_owned(),
-            kind: "chat".to_owned(),
-            settings: String::new(),
-            calls: 1,
-            in_flight: 1,
-            chunks: 0,
-            cpu_user_us: cpu_us,
-            cpu_system_us: 0,
-            wall_us: 1,
-            p50_us: 1,
-            p99_us: 1,
-            max_rss_kib: 1,
-        }
-    }
+    use crate::report::tests::figures;
 
     #[test]
     fn rows_show_the_median_the_ratio_and_the_step_from_the_row_above() {
@@ -81,11 +55,15 @@ mod tests {
             results: vec![
                 ClientResult {
                     name: BASELINE,
-                    runs: vec![run(BASELINE, 20), run(BASELINE, 22), run(BASELINE, 30)],
+                    runs: vec![
+                        figures(BASELINE, 2_000),
+                        figures(BASELINE, 2_200),
+                        figures(BASELINE, 3_000),
+                    ],
                 },
                 ClientResult {
                     name: "transport",
-                    runs: vec![run("transport", 33), run("transport", 24)],
+                    runs: vec![figures("transport", 3_300), figures("transport", 2_400)],
                 },
             ],
         };

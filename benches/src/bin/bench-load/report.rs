@@ -50,7 +50,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn of(&self, client: &str) -> Option<&Figures> {
+    /// The median run of `client`, if it ran.
+    pub fn of(&self, client: &str) -> Option<&Figures> {
         self.results
             .iter()
             .find(|result| result.name == client)
@@ -226,11 +227,12 @@ pub fn write_into(path: &Path, section: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::plan::workloads;
 
-    fn figures(client: &str, cpu_us: u64) -> Figures {
+    /// One chat run of `client` whose 100 calls took `cpu_us` of CPU in all.
+    pub(crate) fn figures(client: &str, cpu_us: u64) -> Figures {
         Figures {
             client: client.into(),
             workload: "w".into(),
