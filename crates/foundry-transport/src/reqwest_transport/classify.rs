@@ -55,8 +55,16 @@ pub(super) fn is_dns(err: &(dyn StdError + 'static)) -> bool {
     chain(err).any(|link| link.to_string().starts_with("dns error"))
 }
 
+/// True when a link of the chain is an I/O error that timed out (a connector's connect timer).
+pub(super) fn has_timed_out_io(err: &(dyn StdError + 'static)) -> bool {
+    chain(err).any(|link| {
+        link.downcast_ref::<io::Error>()
+            .is_some_and(|io_err| io_err.kind() == io::ErrorKind::TimedOut)
+    })
+}
+
 /// The kind implied by a hyper or I/O error in the chain, if any.
-fn from_chain(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
+pub(super) fn from_chain(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
     chain(err).find_map(|link| {
         if let Some(hyper_err) = link.downcast_ref::<hyper::Error>() {
             if hyper_err.is_parse() || hyper_err.is_parse_status() {

@@ -3,6 +3,7 @@
 mod body;
 mod builder;
 mod classify;
+mod direct;
 mod url_cache;
 
 use std::fmt;
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 
 use self::body::ReqwestBody;
 pub use self::builder::ReqwestTransportBuilder;
+use self::direct::{DirectBody, DirectHttp};
 use self::url_cache::UrlCache;
 use crate::timer::{Exchange, TimedBody, instant_after, until_headers};
 use crate::transport::SendFuture;
@@ -41,6 +43,13 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 /// A [`Transport`] over one pooled `reqwest::Client` (HTTP/1.1 with keep-alive,
 /// `TCP_NODELAY`, rustls for `https`).
 ///
+/// Plain-`http` requests (a local server's) go straight through hyper, the engine reqwest runs
+/// on, with the same headers, pool settings and connect timeout: reqwest's per-request layers
+/// cost more CPU than the rest of a call to a local server (see `docs/PERFORMANCE.md`). reqwest
+/// carries `https`, every request when a proxy variable (`HTTP_PROXY`, `ALL_PROXY`) is set, and
+/// every request of a transport made [`from_client`](Self::from_client); the builder's
+/// [`direct_http`](ReqwestTransportBuilder::direct_http) turns the direct path off.
+///
 /// Four separate timers guard each exchange: connect (in the client's connector),
 /// first byte, idle between body chunks, and an optional overall deadline (ours, on
 /// tokio's clock). Per-request [`Timeouts`] override all but the connect timeout.
@@ -68,6 +77,8 @@ pub struct ReqwestTransport {
     base_url: Option<Arc<str>>,
     /// The parsed URLs of the targets sent to (under `base_url`, which never changes).
     urls: Arc<UrlCache>,
+    /// The direct path for plain-`http` targets, when on.
+    direct: Option<DirectHttp>,
     timeouts: Timeouts,
     /// What `Debug` may show about the configuration; never a credential's value.
     described: Arc<Description>,
@@ -101,6 +112,8 @@ impl ReqwestTransport {
             client,
             base_url: base_url.map(builder::validate_base_url).transpose()?,
             urls: Arc::default(),
+            // The caller's client is used as configured, for every request.
+            direct: None,
             // The connect timeout is the client's own, whatever it is.
             timeouts: Timeouts::new()
                 .with_first_byte(DEFAULT_FIRST_BYTE_TIMEOUT)
@@ -130,30 +143,15 @@ impl ReqwestTransport {
         self.timeouts
     }
 
-    fn to_reqwest(
-        &self,
-        request: TransportRequest,
-    ) -> Result<(reqwest::Request, Exchange), TransportError> {
-        let (parsed, url) = self.urls.resolve(&request, self.base_url.as_deref())?;
-        let (method, headers, body) = request.into_head_and_body();
-        let mut out = reqwest::Request::new(method.clone(), parsed);
-        *out.headers_mut() = headers;
-        if !body.is_empty() {
-            *out.body_mut() = Some(body.into());
-        } else if matches!(method, Method::POST | Method::PUT | Method::PATCH) {
-            // hyper sends an empty body without any length header; servers that
-            // require one for these methods answer 411, so say 0 explicitly.
-            out.headers_mut()
-                .entry(http::header::CONTENT_LENGTH)
-                .or_insert(http::HeaderValue::from_static("0"));
-        }
-        Ok((out, Exchange { method, url }))
+    /// Whether plain-`http` requests go straight through hyper.
+    pub fn sends_http_directly(&self) -> bool {
+        self.direct.is_some()
     }
 }
 
 impl Transport for ReqwestTransport {
     // Written out rather than with `#[async_trait]`: the request is built and handed to
-    // reqwest (which boxes it) before the future is made, so the future we box holds
+    // the HTTP client (which boxes it) before the future is made, so the future we box holds
     // only a small handle and the timers, not the whole request.
     fn send<'life0, 'async_trait>(
         &'life0 self,
@@ -165,12 +163,54 @@ impl Transport for ReqwestTransport {
     {
         let start = Instant::now();
         let timeouts = request.timeout_overrides().or(self.timeouts);
-        let (request, exchange) = match self.to_reqwest(request) {
-            Ok(prepared) => prepared,
+        let resolved = match self.urls.resolve(&request, self.base_url.as_deref()) {
+            Ok(resolved) => resolved,
             Err(err) => return Box::pin(std::future::ready(Err(err))),
         };
-        // Lazy like any future: nothing is sent until it is polled.
-        let pending = self.client.execute(request);
+        let (method, mut headers, body) = request.into_head_and_body();
+        if body.is_empty() && matches!(method, Method::POST | Method::PUT | Method::PATCH) {
+            // hyper sends an empty body without any length header; servers that
+            // require one for these methods answer 411, so say 0 explicitly.
+            headers
+                .entry(http::header::CONTENT_LENGTH)
+                .or_insert(http::HeaderValue::from_static("0"));
+        }
+        let exchange = Exchange {
+            method: method.clone(),
+            url: resolved.text,
+        };
+        if let (Some(direct), Some(uri)) = (&self.direct, resolved.uri) {
+            // Lazy like any future: nothing is sent until it is polled.
+            let pending = direct.send(method, uri, headers, body);
+            return Box::pin(async move {
+                let response = until_headers(
+                    async {
+                        pending.await.map_err(|err| {
+                            TransportError::new(direct::before_headers(&err), exchange.describe())
+                                .with_source(err)
+                        })
+                    },
+                    start,
+                    &timeouts,
+                    || exchange.describe(),
+                )
+                .await?;
+                let (parts, body) = response.into_parts();
+                Ok(timed(
+                    parts,
+                    DirectBody::new(body),
+                    start,
+                    timeouts,
+                    exchange,
+                ))
+            });
+        }
+        let mut out = reqwest::Request::new(method, resolved.url);
+        *out.headers_mut() = headers;
+        if !body.is_empty() {
+            *out.body_mut() = Some(body.into());
+        }
+        let pending = self.client.execute(out);
         Box::pin(async move {
             let response = until_headers(
                 async {
@@ -186,20 +226,33 @@ impl Transport for ReqwestTransport {
             )
             .await?;
             let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-            let body = TimedBody::new(
+            Ok(timed(
+                parts,
                 ReqwestBody::new(body),
-                timeouts.idle(),
-                timeouts.first_byte(),
-                instant_after(start, timeouts.deadline()),
+                start,
+                timeouts,
                 exchange,
-            );
-            Ok(TransportResponse::new(
-                parts.status,
-                parts.headers,
-                Body::from_stream(body),
             ))
         })
     }
+}
+
+/// The response, its body under the idle timer and the deadline.
+fn timed(
+    parts: http::response::Parts,
+    body: impl futures_core::Stream<Item = Result<bytes::Bytes, TransportError>> + Send + 'static,
+    start: Instant,
+    timeouts: Timeouts,
+    exchange: Exchange,
+) -> TransportResponse {
+    let body = TimedBody::new(
+        body,
+        timeouts.idle(),
+        timeouts.first_byte(),
+        instant_after(start, timeouts.deadline()),
+        exchange,
+    );
+    TransportResponse::new(parts.status, parts.headers, Body::from_stream(body))
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -210,6 +263,7 @@ impl fmt::Debug for ReqwestTransport {
             .field("api_key", &self.described.api_key)
             .field("default_headers", &self.described.default_headers)
             .field("from_client", &self.described.from_client)
+            .field("direct_http", &self.direct.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -21,8 +21,16 @@ pub(super) struct UrlCache {
 #[derive(Debug)]
 struct Entry {
     target: Box<str>,
-    url: reqwest::Url,
-    text: Arc<str>,
+    resolved: Resolved,
+}
+
+/// A target's URL in the forms the two paths of the transport send to, and as text for messages.
+#[derive(Debug, Clone)]
+pub(super) struct Resolved {
+    pub(super) url: reqwest::Url,
+    /// The URL as hyper takes it, for plain-`http` URLs (those go straight through hyper).
+    pub(super) uri: Option<http::Uri>,
+    pub(super) text: Arc<str>,
 }
 
 impl UrlCache {
@@ -31,12 +39,12 @@ impl UrlCache {
         &self,
         request: &TransportRequest,
         base: Option<&str>,
-    ) -> Result<(reqwest::Url, Arc<str>), TransportError> {
+    ) -> Result<Resolved, TransportError> {
         let target = request.target();
         {
             let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(entry) = entries.iter().find(|entry| *entry.target == *target) {
-                return Ok((entry.url.clone(), entry.text.clone()));
+                return Ok(entry.resolved.clone());
             }
         }
         let text = request.url(base)?;
@@ -47,7 +55,16 @@ impl UrlCache {
             )
             .with_source(err)
         })?;
-        let text: Arc<str> = Arc::from(text.as_ref());
+        // A URL `url` accepts that `http` does not (rare: exotic characters) goes through
+        // reqwest, which converts it its own way.
+        let uri = (url.scheme() == "http")
+            .then(|| http::Uri::try_from(url.as_str()).ok())
+            .flatten();
+        let resolved = Resolved {
+            url,
+            uri,
+            text: Arc::from(text.as_ref()),
+        };
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if !entries.iter().any(|entry| *entry.target == *target) {
             if entries.len() == CAPACITY {
@@ -55,11 +72,10 @@ impl UrlCache {
             }
             entries.push(Entry {
                 target: target.into(),
-                url: url.clone(),
-                text: text.clone(),
+                resolved: resolved.clone(),
             });
         }
-        Ok((url, text))
+        Ok(resolved)
     }
 
     /// How many targets are kept.
@@ -82,18 +98,27 @@ mod tests {
     fn a_target_is_parsed_once_and_answers_the_same_url_after() {
         let cache = UrlCache::default();
         let request = TransportRequest::get("/models?x=1");
-        let (first, text) = cache.resolve(&request, BASE).unwrap();
-        assert_eq!(first.as_str(), "http://127.0.0.1:5272/v1/models?x=1");
-        assert_eq!(&*text, "http://127.0.0.1:5272/v1/models?x=1");
-        let (again, _) = cache.resolve(&request, BASE).unwrap();
-        assert_eq!(again, first);
+        let first = cache.resolve(&request, BASE).unwrap();
+        assert_eq!(first.url.as_str(), "http://127.0.0.1:5272/v1/models?x=1");
+        assert_eq!(&*first.text, "http://127.0.0.1:5272/v1/models?x=1");
+        assert_eq!(
+            first.uri.as_ref().map(ToString::to_string).as_deref(),
+            Some("http://127.0.0.1:5272/v1/models?x=1")
+        );
+        let again = cache.resolve(&request, BASE).unwrap();
+        assert_eq!((again.url, again.uri), (first.url, first.uri));
         assert_eq!(cache.len(), 1);
         let absolute = TransportRequest::get("http://other:1/health");
         assert_eq!(
-            cache.resolve(&absolute, BASE).unwrap().0.as_str(),
+            cache.resolve(&absolute, BASE).unwrap().url.as_str(),
             "http://other:1/health"
         );
         assert_eq!(cache.len(), 2);
+        // https goes through reqwest: no hyper URI.
+        let secure = cache
+            .resolve(&TransportRequest::get("https://h/x"), BASE)
+            .unwrap();
+        assert!(secure.uri.is_none());
     }
 
     #[test]
@@ -115,8 +140,8 @@ mod tests {
         let cache = UrlCache::default();
         for n in 0..CAPACITY * 3 + 1 {
             let request = TransportRequest::get(format!("/models/m{n}"));
-            let (url, _) = cache.resolve(&request, BASE).unwrap();
-            assert!(url.as_str().ends_with(&format!("/m{n}")));
+            let resolved = cache.resolve(&request, BASE).unwrap();
+            assert!(resolved.url.as_str().ends_with(&format!("/m{n}")));
             assert!(cache.len() <= CAPACITY);
         }
         assert_eq!(cache.len(), 1);

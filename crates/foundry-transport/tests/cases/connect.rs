@@ -1,0 +1,122 @@
+// The cases of `reqwest_connect.rs` and `reqwest_connect_via_reqwest.rs`: the same tests for
+// both paths of the transport (`DIRECT_HTTP` says which).
+
+use std::time::Duration;
+
+use foundry_transport::{ErrorKind, ReqwestTransport, TimeoutKind, Transport, TransportRequest};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::{Instant, timeout};
+
+const MS: Duration = Duration::from_millis(1);
+
+#[tokio::test]
+async fn a_closed_port_is_refused_and_never_connected() {
+    // Bind, learn the port, close: nothing listens there now.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let transport = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let err = transport
+        .send(TransportRequest::post_json("/v1/chat/completions", "{}"))
+        .await;
+    let err = err.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
+    assert!(err.never_connected());
+    assert!(err.is_connect());
+    assert!(!err.is_timeout());
+    assert!(err.to_string().contains("POST http://127.0.0.1:"), "{err}");
+}
+
+#[tokio::test]
+async fn a_full_accept_queue_is_a_connect_timeout() {
+    // A listener that never accepts, with a backlog of one. Linux keeps backlog + 1
+    // finished handshakes queued and then drops further SYNs, so a connection attempt
+    // hangs until the connect timer fires: a real connect timeout on loopback.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    loop {
+        match timeout(100 * MS, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => fillers.push(stream),
+            Ok(Err(err)) => panic!("filler connect failed: {err}"),
+            Err(_) => break, // The queue is full.
+        }
+        assert!(fillers.len() < 64, "the accept queue never filled");
+    }
+
+    let transport = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(200 * MS)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = transport
+        .send(TransportRequest::get("/"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Timeout(TimeoutKind::Connect),
+        "{err:?}"
+    );
+    assert!(err.never_connected() && err.is_timeout() && err.is_connect());
+    assert!(started.elapsed() >= 190 * MS && started.elapsed() < Duration::from_secs(2));
+    drop((listener, fillers));
+}
+
+#[tokio::test]
+async fn bad_urls_are_invalid_input() {
+    let err = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url("not a url")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url("ftp://h/")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    let no_base = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP).build().unwrap();
+    let err = no_base
+        .send(TransportRequest::get("/v1/models"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(!err.never_connected(), "resending cannot help");
+}
+
+#[test]
+fn an_api_key_that_is_no_header_value_is_rejected_without_echoing_it() {
+    let err = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .api_key("line\nbreak")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(!format!("{err} {err:?}").contains("line"));
+}
+
+#[test]
+fn the_path_under_test_is_the_one_taken() {
+    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+    let transport = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url("http://127.0.0.1:1")
+        .build()
+        .unwrap();
+    assert_eq!(transport.sends_http_directly(), DIRECT_HTTP && !proxied);
+}

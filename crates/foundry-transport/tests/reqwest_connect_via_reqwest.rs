@@ -1,0 +1,7 @@
+//! Connecting: refused, timed out, and what a misconfiguration looks like.
+//!
+//! Every request through reqwest (`direct_http(false)`): the same cases as `reqwest_connect.rs`.
+
+const DIRECT_HTTP: bool = false;
+
+include!("cases/connect.rs");
