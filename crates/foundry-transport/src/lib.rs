@@ -18,7 +18,8 @@
 //!
 //! # Features
 //!
-//! - `reqwest` (default): `ReqwestTransport`, HTTP/1.1 over a pooled client, rustls.
+//! - `reqwest` (default): `ReqwestTransport`, HTTP/1.1 over a pooled client, rustls; plain
+//!   `http` goes straight through hyper-util's client, the engine reqwest runs on.
 //! - `mock`: `mock::MockTransport` and `mock::transport_fn`.
 //!
 //! Both run their timers on tokio's clock, so they need a tokio runtime with time

@@ -9,7 +9,9 @@
 //!
 //! On the wire the two paths send the same thing: the same default headers (`User-Agent`, any
 //! configured ones, the API key), `Accept: */*` as reqwest adds it, HTTP/1.1 over one pool of
-//! kept-alive connections with `TCP_NODELAY`, the same connect timeout, no redirects followed.
+//! kept-alive connections with `TCP_NODELAY` and reqwest's TCP keep-alive settings, the same
+//! connect timeout, no redirects followed. A URL with a user name or password goes through
+//! reqwest, which turns them into a basic `Authorization` header.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -31,6 +33,9 @@ use crate::{ErrorKind, TimeoutKind, TransportError};
 
 /// How long an idle kept-alive connection stays in the pool, as reqwest keeps it.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// TCP keep-alive probes as reqwest sets them: after 15 s idle, every 15 s, 3 of them.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
+const TCP_KEEPALIVE_RETRIES: u32 = 3;
 
 /// The proxy variables reqwest honours for `http` URLs: when one is set, every request goes
 /// through reqwest so that the proxy (and `NO_PROXY`) apply exactly as before.
@@ -60,9 +65,13 @@ impl DirectHttp {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(connect_timeout);
+        connector.set_keepalive(Some(TCP_KEEPALIVE));
+        connector.set_keepalive_interval(Some(TCP_KEEPALIVE));
+        connector.set_keepalive_retries(Some(TCP_KEEPALIVE_RETRIES));
         let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
         let mut default_headers = headers.clone();
         default_headers

@@ -55,9 +55,11 @@ impl UrlCache {
             )
             .with_source(err)
         })?;
-        // A URL `url` accepts that `http` does not (rare: exotic characters) goes through
-        // reqwest, which converts it its own way.
-        let uri = (url.scheme() == "http")
+        // reqwest carries what it handles in a way of its own: credentials in the URL (a basic
+        // `Authorization` header) and any URL `http` does not accept as it is.
+        let direct =
+            url.scheme() == "http" && url.username().is_empty() && url.password().is_none();
+        let uri = direct
             .then(|| http::Uri::try_from(url.as_str()).ok())
             .flatten();
         let resolved = Resolved {
