@@ -7,10 +7,21 @@ const DIRECT_HTTP: bool = true;
 
 include!("cases/exchange.rs");
 
-/// Both paths put the same request on the wire: method, path, body and every header.
+/// Both paths send the same requests: method, URL, body and every header (their order aside),
+/// for a GET, a POST with a body and an empty POST.
 #[tokio::test]
-async fn both_paths_send_the_same_request() {
+async fn both_paths_send_the_same_requests() {
     let server = server_with(ResponseTemplate::new(200)).await;
+    let requests = || {
+        [
+            TransportRequest::get("/v1/models"),
+            TransportRequest::post_json("/v1/chat/completions?x=1", r#"{"a":1}"#).header(
+                HeaderName::from_static("x-team"),
+                HeaderValue::from_static("red"),
+            ),
+            TransportRequest::new(Method::POST, "/openai/load/m:1?ttl=600"),
+        ]
+    };
     for direct in [true, false] {
         let transport = ReqwestTransport::builder()
             .direct_http(direct)
@@ -22,16 +33,13 @@ async fn both_paths_send_the_same_request() {
             )
             .build()
             .unwrap();
-        let request = TransportRequest::post_json("/v1/chat/completions?x=1", r#"{"a":1}"#).header(
-            HeaderName::from_static("x-team"),
-            HeaderValue::from_static("red"),
-        );
-        transport.send(request).await.unwrap();
+        assert_eq!(transport.sends_http_directly(), direct);
+        for request in requests() {
+            transport.send(request).await.unwrap();
+        }
     }
     let received = server.received_requests().await.unwrap();
-    let [direct, via_reqwest] = &received[..] else {
-        panic!("expected two requests, got {}", received.len());
-    };
+    assert_eq!(received.len(), 6);
     let headers = |request: &Request| {
         let mut headers: Vec<(String, String)> = request
             .headers
@@ -41,11 +49,16 @@ async fn both_paths_send_the_same_request() {
         headers.sort();
         headers
     };
-    assert_eq!(headers(direct), headers(via_reqwest));
-    assert_eq!(direct.url, via_reqwest.url);
-    assert_eq!(direct.method, via_reqwest.method);
-    assert_eq!(direct.body, via_reqwest.body);
-    // The request's own header wins over the transport's default, on both paths.
-    assert_eq!(direct.headers.get("x-team").unwrap(), "red");
-    assert_eq!(direct.headers.get("accept").unwrap(), "*/*");
+    let (direct, via_reqwest) = received.split_at(3);
+    for (direct, via_reqwest) in direct.iter().zip(via_reqwest) {
+        assert_eq!(headers(direct), headers(via_reqwest), "{}", direct.url);
+        assert_eq!(direct.url, via_reqwest.url);
+        assert_eq!(direct.method, via_reqwest.method);
+        assert_eq!(direct.body, via_reqwest.body);
+        assert_eq!(direct.headers.get("accept").unwrap(), "*/*");
+    }
+    // The request's own header wins over the transport's default; an empty POST says length 0.
+    assert_eq!(received[1].headers.get("x-team").unwrap(), "red");
+    assert_eq!(received[0].headers.get("x-team").unwrap(), "blue");
+    assert_eq!(received[2].headers.get("content-length").unwrap(), "0");
 }

@@ -53,9 +53,10 @@ impl ReqwestTransportBuilder {
         self
     }
 
-    /// Whether plain-`http` requests go straight through hyper (default: on, unless a proxy
-    /// variable is set). Off, every request goes through reqwest: the same exchange on the
-    /// wire, at the CPU cost of reqwest's per-request layers.
+    /// Whether plain-`http` requests go straight through hyper (default: on; a target the
+    /// system's proxy settings send to a proxy still goes through reqwest). Off, every request
+    /// goes through reqwest: the same exchange on the wire, at the CPU cost of reqwest's
+    /// per-request layers.
     pub fn direct_http(mut self, on: bool) -> Self {
         self.reqwest_only = !on;
         self
@@ -134,11 +135,7 @@ impl ReqwestTransportBuilder {
         }
         mark_credentials_sensitive(&mut headers);
         let default_headers = headers.keys().cloned().collect();
-        let direct = if self.reqwest_only {
-            None
-        } else {
-            DirectHttp::unless_proxied(timeouts.connect(), &headers)
-        };
+        let direct = (!self.reqwest_only).then(|| DirectHttp::new(timeouts.connect(), &headers));
 
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)

@@ -4,15 +4,19 @@
 //! request and response wrappers, redirect and retry services, the URL-to-URI conversion, the
 //! connector's clone) cost more CPU than everything else our client does per request — measured in
 //! `docs/PERFORMANCE.md`, a chat through `FoundryClient` on this path costs less than a bare
-//! reqwest loop. reqwest keeps what it is needed for: `https` (rustls), proxies, and clients
-//! handed in with `ReqwestTransport::from_client`.
+//! reqwest loop. reqwest keeps what it is needed for: `https` (rustls), targets the system's
+//! proxy settings send to a proxy (read with the same matcher reqwest uses), and clients handed
+//! in with `ReqwestTransport::from_client`.
 //!
-//! On the wire the two paths send the same thing: the same default headers (`User-Agent`, any
-//! configured ones, the API key), `Accept: */*` as reqwest adds it, HTTP/1.1 over one pool of
-//! kept-alive connections with `TCP_NODELAY` and reqwest's TCP keep-alive settings, the same
-//! connect timeout, no redirects followed. A URL with a user name or password goes through
-//! reqwest, which turns them into a basic `Authorization` header.
+//! The two paths send the same requests: the same default headers (`User-Agent`, any configured
+//! ones, the API key), `Accept: */*` as reqwest adds it, HTTP/1.1 over one pool of kept-alive
+//! connections with `TCP_NODELAY` and reqwest's TCP keep-alive and user-timeout settings, the
+//! connect timeout over the whole connect (name lookup included), no redirects followed; and
+//! their failures map to the same error kinds.
 
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -26,7 +30,8 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::{USER_AGENT, classify};
 use crate::{ErrorKind, TimeoutKind, TransportError};
@@ -36,38 +41,46 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// TCP keep-alive probes as reqwest sets them: after 15 s idle, every 15 s, 3 of them.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
 const TCP_KEEPALIVE_RETRIES: u32 = 3;
+/// How long sent data may stay unacknowledged before the kernel drops the connection, as
+/// reqwest sets it where the option exists.
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The proxy variables reqwest honours for `http` URLs: when one is set, every request goes
-/// through reqwest so that the proxy (and `NO_PROXY`) apply exactly as before.
-const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
-
-/// The hyper client for plain-`http` targets, with the headers every request carries.
+/// The hyper client for plain-`http` targets, with the headers every request carries and the
+/// proxy rules that decide which targets it may take.
 #[derive(Clone)]
 pub(super) struct DirectHttp {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<TimedConnector, Full<Bytes>>,
     default_headers: HeaderMap,
+    /// The system's proxy rules, read as reqwest reads them: a target they send to a proxy goes
+    /// through reqwest.
+    proxies: std::sync::Arc<Matcher>,
 }
 
 impl DirectHttp {
-    /// A client with the given connect timeout and default headers (the API key among them), or
-    /// `None` when a proxy variable is set and reqwest must carry the requests.
-    pub(super) fn unless_proxied(
-        connect_timeout: Option<Duration>,
-        headers: &HeaderMap,
-    ) -> Option<Self> {
-        let proxied = PROXY_VARIABLES
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
-        (!proxied).then(|| Self::new(connect_timeout, headers))
+    /// A client with the given connect timeout and default headers (the API key among them),
+    /// under the system's proxy rules.
+    pub(super) fn new(connect_timeout: Option<Duration>, headers: &HeaderMap) -> Self {
+        Self::with_proxies(connect_timeout, headers, Matcher::from_system())
     }
 
-    fn new(connect_timeout: Option<Duration>, headers: &HeaderMap) -> Self {
+    pub(super) fn with_proxies(
+        connect_timeout: Option<Duration>,
+        headers: &HeaderMap,
+        proxies: Matcher,
+    ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(connect_timeout);
         connector.set_keepalive(Some(TCP_KEEPALIVE));
         connector.set_keepalive_interval(Some(TCP_KEEPALIVE));
         connector.set_keepalive_retries(Some(TCP_KEEPALIVE_RETRIES));
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        connector.set_tcp_user_timeout(Some(TCP_USER_TIMEOUT));
+        let connector = TimedConnector {
+            inner: connector,
+            limit: connect_timeout,
+        };
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -83,7 +96,13 @@ impl DirectHttp {
         Self {
             client,
             default_headers,
+            proxies: std::sync::Arc::new(proxies),
         }
+    }
+
+    /// Whether requests to `uri` may go straight through hyper: no proxy rule applies to it.
+    pub(super) fn takes(&self, uri: &Uri) -> bool {
+        self.proxies.intercept(uri).is_none()
     }
 
     /// Starts sending a request (lazily, like any future); the default headers fill in what the
@@ -108,13 +127,54 @@ impl DirectHttp {
     }
 }
 
+/// The connector under the connect timeout as a whole, name lookup included, as reqwest bounds
+/// it (hyper's own connect timeout bounds each address tried, not the lookup).
+#[derive(Clone)]
+struct TimedConnector {
+    inner: HttpConnector,
+    limit: Option<Duration>,
+}
+
+type Connecting =
+    Pin<Box<dyn Future<Output = Result<TokioIo<tokio::net::TcpStream>, BoxError>> + Send>>;
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+impl tower_service::Service<Uri> for TimedConnector {
+    type Response = TokioIo<tokio::net::TcpStream>;
+    type Error = BoxError;
+    type Future = Connecting;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Connecting {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        // Boxed once per new connection, not per request.
+        Box::pin(async move {
+            let Some(limit) = limit else {
+                return connecting.await.map_err(Into::into);
+            };
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(connected) => connected.map_err(Into::into),
+                Err(_elapsed) => Err(Box::new(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connect timed out (name lookup included)",
+                )) as BoxError),
+            }
+        })
+    }
+}
+
 /// The kind of an error returned before the response headers arrived.
 pub(super) fn before_headers(err: &hyper_util::client::legacy::Error) -> ErrorKind {
     if err.is_connect() {
-        return if classify::is_dns(err) {
-            ErrorKind::Dns
-        } else if classify::has_timed_out_io(err) {
+        // In reqwest's order: a timer that fired first, then a failed lookup.
+        return if classify::has_timed_out_io(err) {
             ErrorKind::Timeout(TimeoutKind::Connect)
+        } else if classify::is_dns(err) {
+            ErrorKind::Dns
         } else {
             ErrorKind::Connect
         };
@@ -144,9 +204,15 @@ impl Stream for DirectBody {
                 Some(Ok(frame)) => frame,
                 Some(Err(err)) => {
                     // The message is filled in by the timed wrapper, which knows the URL.
-                    let kind = match classify::from_chain(&err) {
-                        Some(ErrorKind::InvalidResponse) => ErrorKind::InvalidResponse,
-                        _ => ErrorKind::ConnectionClosed,
+                    // As the reqwest path reads its body errors: a socket timer that fired is an
+                    // idle body, a malformed one invalid, anything else the connection closing.
+                    let kind = if classify::has_timed_out_io(&err) {
+                        ErrorKind::Timeout(TimeoutKind::Idle)
+                    } else {
+                        match classify::from_chain(&err) {
+                            Some(ErrorKind::InvalidResponse) => ErrorKind::InvalidResponse,
+                            _ => ErrorKind::ConnectionClosed,
+                        }
                     };
                     return Poll::Ready(Some(Err(TransportError::new(kind, "").with_source(err))));
                 }
@@ -159,5 +225,36 @@ impl Stream for DirectBody {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_a_proxy_rule_covers_go_through_reqwest() {
+        let proxies = Matcher::builder()
+            .http("http://proxy.example:3128")
+            .no("127.0.0.1,localhost")
+            .build();
+        let direct = DirectHttp::with_proxies(None, &HeaderMap::new(), proxies);
+        let uri = |text: &str| text.parse::<Uri>().unwrap();
+        assert!(direct.takes(&uri("http://127.0.0.1:5272/v1/models")));
+        assert!(direct.takes(&uri("http://localhost:8080/health")));
+        assert!(!direct.takes(&uri("http://10.0.0.7:8000/v1/models")));
+        let no_rules =
+            DirectHttp::with_proxies(None, &HeaderMap::new(), Matcher::builder().build());
+        assert!(no_rules.takes(&uri("http://10.0.0.7:8000/v1/models")));
+    }
+
+    #[test]
+    fn the_default_headers_fill_in_and_never_override() {
+        let mut configured = HeaderMap::new();
+        configured.insert("x-team", HeaderValue::from_static("blue"));
+        let direct = DirectHttp::with_proxies(None, &configured, Matcher::builder().build());
+        assert_eq!(direct.default_headers["user-agent"], USER_AGENT);
+        assert_eq!(direct.default_headers["accept"], "*/*");
+        assert_eq!(direct.default_headers["x-team"], "blue");
     }
 }

@@ -46,9 +46,10 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 /// Plain-`http` requests (a local server's) go straight through hyper, the engine reqwest runs
 /// on, with the same headers, pool settings and connect timeout: reqwest's per-request layers
 /// cost more CPU than the rest of a call to a local server (see `docs/PERFORMANCE.md`). reqwest
-/// carries `https`, every request when a proxy variable (`HTTP_PROXY`, `ALL_PROXY`) is set, and
-/// every request of a transport made [`from_client`](Self::from_client); the builder's
-/// [`direct_http`](ReqwestTransportBuilder::direct_http) turns the direct path off.
+/// carries `https`, targets the system's proxy settings send to a proxy (read as reqwest reads
+/// them), and every request of a transport made [`from_client`](Self::from_client); the
+/// builder's [`direct_http`](ReqwestTransportBuilder::direct_http) turns the direct path off.
+/// A URL with credentials in it is refused (`InvalidInput`): they would not be sent.
 ///
 /// Four separate timers guard each exchange: connect (in the client's connector),
 /// first byte, idle between body chunks, and an optional overall deadline (ours, on
@@ -163,10 +164,14 @@ impl Transport for ReqwestTransport {
     {
         let start = Instant::now();
         let timeouts = request.timeout_overrides().or(self.timeouts);
-        let resolved = match self.urls.resolve(&request, self.base_url.as_deref()) {
-            Ok(resolved) => resolved,
-            Err(err) => return Box::pin(std::future::ready(Err(err))),
-        };
+        let resolved =
+            match self
+                .urls
+                .resolve(&request, self.base_url.as_deref(), self.direct.as_ref())
+            {
+                Ok(resolved) => resolved,
+                Err(err) => return Box::pin(std::future::ready(Err(err))),
+            };
         let (method, mut headers, body) = request.into_head_and_body();
         if body.is_empty() && matches!(method, Method::POST | Method::PUT | Method::PATCH) {
             // hyper sends an empty body without any length header; servers that

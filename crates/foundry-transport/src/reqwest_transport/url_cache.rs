@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use super::direct::DirectHttp;
 use crate::url::redact_userinfo;
 use crate::{ErrorKind, TransportError, TransportRequest};
 
@@ -34,11 +35,13 @@ pub(super) struct Resolved {
 }
 
 impl UrlCache {
-    /// The parsed URL of `request`'s target under `base`, and the URL as text for messages.
+    /// The parsed URL of `request`'s target under `base`, and the URL as text for messages;
+    /// with its hyper form when `direct` (the transport's direct path, if on) may take it.
     pub(super) fn resolve(
         &self,
         request: &TransportRequest,
         base: Option<&str>,
+        direct: Option<&DirectHttp>,
     ) -> Result<Resolved, TransportError> {
         let target = request.target();
         {
@@ -55,13 +58,27 @@ impl UrlCache {
             )
             .with_source(err)
         })?;
-        // reqwest carries what it handles in a way of its own: credentials in the URL (a basic
-        // `Authorization` header) and any URL `http` does not accept as it is.
-        let direct =
-            url.scheme() == "http" && url.username().is_empty() && url.password().is_none();
+        if !url.username().is_empty() || url.password().is_some() {
+            // Neither path would send them (reqwest drops them too): say so rather than send
+            // the request without them.
+            return Err(TransportError::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{:?} carries credentials, which are not sent: use an API key or an \
+                     Authorization header",
+                    redact_userinfo(&text)
+                ),
+            ));
+        }
+        // `https`, targets the proxy settings cover, and any URL `http` does not accept as it
+        // is go through reqwest.
         let uri = direct
-            .then(|| http::Uri::try_from(url.as_str()).ok())
-            .flatten();
+            .filter(|_| url.scheme() == "http")
+            .and_then(|direct| {
+                http::Uri::try_from(url.as_str())
+                    .ok()
+                    .filter(|uri| direct.takes(uri))
+            });
         let resolved = Resolved {
             url,
             uri,
@@ -93,47 +110,73 @@ impl UrlCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
+    use hyper_util::client::proxy::matcher::Matcher;
 
     const BASE: Option<&str> = Some("http://127.0.0.1:5272/v1");
+
+    /// A direct path under one proxy rule: `10.0.0.7` goes through a proxy.
+    fn direct() -> DirectHttp {
+        let proxies = Matcher::builder()
+            .http("http://proxy.example:3128")
+            .no("127.0.0.1,other")
+            .build();
+        DirectHttp::with_proxies(None, &HeaderMap::new(), proxies)
+    }
 
     #[test]
     fn a_target_is_parsed_once_and_answers_the_same_url_after() {
         let cache = UrlCache::default();
+        let direct = direct();
         let request = TransportRequest::get("/models?x=1");
-        let first = cache.resolve(&request, BASE).unwrap();
+        let first = cache.resolve(&request, BASE, Some(&direct)).unwrap();
         assert_eq!(first.url.as_str(), "http://127.0.0.1:5272/v1/models?x=1");
         assert_eq!(&*first.text, "http://127.0.0.1:5272/v1/models?x=1");
         assert_eq!(
             first.uri.as_ref().map(ToString::to_string).as_deref(),
             Some("http://127.0.0.1:5272/v1/models?x=1")
         );
-        let again = cache.resolve(&request, BASE).unwrap();
+        let again = cache.resolve(&request, BASE, Some(&direct)).unwrap();
         assert_eq!((again.url, again.uri), (first.url, first.uri));
         assert_eq!(cache.len(), 1);
         let absolute = TransportRequest::get("http://other:1/health");
-        assert_eq!(
-            cache.resolve(&absolute, BASE).unwrap().url.as_str(),
-            "http://other:1/health"
-        );
+        let resolved = cache.resolve(&absolute, BASE, Some(&direct)).unwrap();
+        assert_eq!(resolved.url.as_str(), "http://other:1/health");
+        assert!(resolved.uri.is_some());
         assert_eq!(cache.len(), 2);
-        // https goes through reqwest: no hyper URI.
-        let secure = cache
-            .resolve(&TransportRequest::get("https://h/x"), BASE)
-            .unwrap();
-        assert!(secure.uri.is_none());
     }
 
     #[test]
-    fn invalid_urls_are_errors_and_not_kept() {
+    fn https_proxied_targets_and_a_transport_without_the_direct_path_go_through_reqwest() {
         let cache = UrlCache::default();
-        let error = cache
-            .resolve(&TransportRequest::get("http://exa mple/"), BASE)
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidInput);
-        let error = cache
-            .resolve(&TransportRequest::get("/models"), None)
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+        let direct = direct();
+        for target in ["https://h/x", "http://10.0.0.7:8000/v1/models"] {
+            let resolved = cache
+                .resolve(&TransportRequest::get(target), BASE, Some(&direct))
+                .unwrap();
+            assert!(resolved.uri.is_none(), "{target}");
+        }
+        let off = UrlCache::default();
+        let resolved = off
+            .resolve(&TransportRequest::get("/models"), BASE, None)
+            .unwrap();
+        assert!(resolved.uri.is_none());
+    }
+
+    #[test]
+    fn invalid_urls_and_credentials_are_errors_and_not_kept() {
+        let cache = UrlCache::default();
+        for (target, base) in [
+            ("http://exa mple/", BASE),
+            ("/models", None),
+            ("http://user:secret@127.0.0.1:1/v1/models", BASE),
+        ] {
+            let error = cache
+                .resolve(&TransportRequest::get(target), base, None)
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidInput, "{target}");
+            assert!(!error.to_string().contains("secret"), "{error}");
+        }
         assert_eq!(cache.len(), 0);
     }
 
@@ -142,7 +185,7 @@ mod tests {
         let cache = UrlCache::default();
         for n in 0..CAPACITY * 3 + 1 {
             let request = TransportRequest::get(format!("/models/m{n}"));
-            let resolved = cache.resolve(&request, BASE).unwrap();
+            let resolved = cache.resolve(&request, BASE, None).unwrap();
             assert!(resolved.url.as_str().ends_with(&format!("/m{n}")));
             assert!(cache.len() <= CAPACITY);
         }

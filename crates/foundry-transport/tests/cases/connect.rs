@@ -110,13 +110,10 @@ fn an_api_key_that_is_no_header_value_is_rejected_without_echoing_it() {
 
 #[test]
 fn the_path_under_test_is_the_one_taken() {
-    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
     let transport = ReqwestTransport::builder()
         .direct_http(DIRECT_HTTP)
         .base_url("http://127.0.0.1:1")
         .build()
         .unwrap();
-    assert_eq!(transport.sends_http_directly(), DIRECT_HTTP && !proxied);
+    assert_eq!(transport.sends_http_directly(), DIRECT_HTTP);
 }
