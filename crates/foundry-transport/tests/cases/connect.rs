@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use foundry_transport::{ErrorKind, ReqwestTransport, TimeoutKind, Transport, TransportRequest};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout};
 
 const MS: Duration = Duration::from_millis(1);
@@ -116,4 +117,76 @@ fn the_path_under_test_is_the_one_taken() {
         .build()
         .unwrap();
     assert_eq!(transport.sends_http_directly(), DIRECT_HTTP);
+}
+
+/// Reads one request head (up to the blank line) from `stream`.
+async fn read_head(stream: &mut TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+        }
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_server_that_closes_before_answering_is_connection_closed_and_may_have_been_reached() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            read_head(&mut stream).await;
+            drop(stream);
+        }
+    });
+    let transport = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap();
+    let err = timeout(Duration::from_secs(10), transport.send(TransportRequest::get("/v1/models")))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionClosed, "{err:?}");
+    assert!(!err.never_connected(), "the request may have reached the server: {err:?}");
+}
+
+#[tokio::test]
+async fn kept_alive_connections_are_reused_and_redirects_handed_back() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                while read_head(&mut stream).await {
+                    let answer = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\n\
+                                  Content-Length: 0\r\n\r\n";
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let transport = ReqwestTransport::builder()
+        .direct_http(DIRECT_HTTP)
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let response = transport
+            .send(TransportRequest::get("/v1/models"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "a redirect is handed back, not followed");
+        response.bytes_limited(1024).await.unwrap();
+    }
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
