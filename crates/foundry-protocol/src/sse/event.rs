@@ -56,8 +56,9 @@ impl EventRef<'_> {
 }
 
 fn is_done_marker(data: &str) -> bool {
-    // The exact marker first: it is what servers send, and it needs no trimming.
-    data == "[DONE]" || data.trim() == "[DONE]"
+    // The exact marker first: it is what servers send, and it needs no trimming. A JSON object
+    // (every other event) is told apart by its first byte, without a trim per event.
+    data == "[DONE]" || (!data.starts_with('{') && data.trim() == "[DONE]")
 }
 
 /// Why a byte stream could not be decoded as server-sent events.
