@@ -110,6 +110,9 @@ impl ChatStream {
     }
 
     /// The body ended and every event in it was taken: complete, or an interruption.
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn finish_body(&mut self) {
         self.stop();
         if self.progress.accumulator.is_complete() {
@@ -122,6 +125,9 @@ impl ChatStream {
     }
 
     /// The body failed: an interruption, or a timeout when the body stalled.
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn fail_body(&mut self, cause: foundry_transport::TransportError) {
         self.stop();
         let partial = self.progress.take_partial();
@@ -148,6 +154,9 @@ impl Progress {
     }
 
     /// The stream ended with an error event (the server's error) or undecodable bytes.
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn end_with_stream_error(&mut self, error: StreamError) {
         let partial = self.take_partial();
         let error = match error {
@@ -157,6 +166,9 @@ impl Progress {
         self.end_with(error);
     }
 
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn take_partial(&mut self) -> IncompleteStream {
         match std::mem::take(&mut self.accumulator).finish() {
             Err(incomplete) => incomplete,
@@ -164,6 +176,9 @@ impl Progress {
         }
     }
 
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn end_with(&mut self, error: Error) {
         if let Some(flight) = self.flight.take() {
             flight.failure(error.kind().as_str());
@@ -172,6 +187,9 @@ impl Progress {
     }
 
     /// The stream ended complete: the call counts as a success with its generated tokens.
+    // Once per stream at most: kept out of the per-chunk code.
+    #[cold]
+    #[inline(never)]
     fn end_complete(&mut self) {
         if let Some(flight) = self.flight.take() {
             flight.success(self.last_usage.as_ref().map(|u| u.completion_tokens));
