@@ -75,6 +75,8 @@ impl PendingEvent {
     }
 
     /// Turns the raw `event:` and `id:` values into text (no copy: their bytes move).
+    #[cold]
+    #[inline(never)]
     fn check_text_fields(&mut self) -> Result<(), SseError> {
         let text = |raw: Option<Vec<u8>>| {
             raw.map(String::from_utf8)
@@ -298,7 +300,10 @@ impl SseDecoder {
     /// event without data is dropped, as specified.
     fn dispatch(&mut self) -> Result<bool, SseError> {
         if self.pending.has_data {
-            self.pending.check_text_fields()?;
+            // Most events carry data only: their `event` and `id` need no check.
+            if self.pending.event.is_some() || self.pending.id.is_some() {
+                self.pending.check_text_fields()?;
+            }
             self.dispatched = true;
         } else {
             self.pending.clear();

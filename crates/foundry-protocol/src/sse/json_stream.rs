@@ -144,9 +144,7 @@ fn typed<T: DeserializeOwned>(
         return Some(Ok(StreamEvent::Done));
     }
     if event.event == Some("error") {
-        return Some(Err(StreamError::Api(ApiError::from_body(
-            event.data.as_bytes(),
-        ))));
+        return Some(Err(error_event(event.data)));
     }
     // JSON's whitespace is ASCII: a data line of nothing else is a keep-alive.
     if event.data.trim_ascii().is_empty() {
@@ -160,6 +158,13 @@ fn typed<T: DeserializeOwned>(
             .map(StreamEvent::Item)
             .map_err(|source| DecodeError::json(expected, event.data.as_bytes(), source).into()),
     )
+}
+
+/// An `event: error` event: the server's error, whatever its data.
+#[cold]
+#[inline(never)]
+fn error_event(data: &str) -> StreamError {
+    StreamError::Api(ApiError::from_body(data.as_bytes()))
 }
 
 /// A non-null top-level `error` member. Most chunks never mention "error", so the second parse
