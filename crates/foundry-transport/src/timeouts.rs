@@ -9,7 +9,9 @@ use std::time::Duration;
 ///
 /// The timers are separate on purpose: a healthy stream that runs for minutes must not
 /// be killed by a "whole request" timeout, so only `deadline` bounds the total time, and
-/// `idle` starts again with every chunk.
+/// `idle` starts again with every chunk: it bounds how long the reader waits for the next
+/// chunk, counted from when it asks for one after taking the last (a reader slower than the
+/// server is never cut off for its own pace).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Timeouts {
     connect: Option<Duration>,
@@ -47,7 +49,8 @@ impl Timeouts {
         self
     }
 
-    /// Sets the longest gap allowed between two chunks of the response body.
+    /// Sets the longest wait allowed for the next chunk of the response body, counted from
+    /// when the reader asks for it.
     #[must_use]
     pub const fn with_idle(mut self, timeout: Duration) -> Self {
         self.idle = Some(timeout);

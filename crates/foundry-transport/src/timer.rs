@@ -61,18 +61,23 @@ impl Exchange {
 }
 
 pin_project_lite::pin_project! {
-    /// A body stream under the idle timer (restarted by every chunk) and the overall
-    /// deadline.
+    /// A body stream under the idle timer and the overall deadline.
     ///
+    /// The idle gap is counted from the moment the reader waits for a chunk that has not
+    /// come, after the last one it took: a reader slower than the server is never cut off
+    /// for its own pace, and a chunk costs no clock read (the clock is read once per wait).
     /// Timers are registered only once the body actually has to wait, so a small body
-    /// that arrives with the headers never touches tokio's timer wheel; and a chunk only
-    /// notes the time, the idle timer being re-armed lazily when it fires.
+    /// that arrives with the headers never touches tokio's timer wheel; the idle timer is
+    /// re-armed lazily when it fires.
     pub(crate) struct TimedBody<S> {
         #[pin]
         inner: S,
         // `Some` exactly when there is an idle limit.
         idle: Option<Duration>,
+        // When the idle gap started: the first wait after the last chunk taken.
         last_chunk: Option<Instant>,
+        // A chunk was taken since `last_chunk` was set: the next wait starts a new gap.
+        chunk_since: bool,
         #[pin]
         idle_timer: Option<Sleep>,
         deadline: Option<Instant>,
@@ -104,6 +109,7 @@ impl<S> TimedBody<S> {
             // The idle timer fires at `last_chunk + idle`: starting it `grace` later gives the
             // first chunk `max(idle, first_byte)`.
             last_chunk: idle.map(|_| Instant::now() + grace),
+            chunk_since: false,
             idle_timer: None,
             deadline,
             deadline_timer: None,
@@ -126,9 +132,7 @@ where
         }
         match this.inner.poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                if this.last_chunk.is_some() {
-                    *this.last_chunk = Some(Instant::now());
-                }
+                *this.chunk_since = true;
                 return Poll::Ready(Some(Ok(chunk)));
             }
             Poll::Ready(Some(Err(err))) => {
@@ -164,6 +168,9 @@ where
             }
         }
 
+        if std::mem::take(this.chunk_since) && this.last_chunk.is_some() {
+            *this.last_chunk = Some(Instant::now());
+        }
         let (Some(idle), Some(last_chunk)) = (*this.idle, *this.last_chunk) else {
             return Poll::Pending;
         };

@@ -259,6 +259,27 @@ async fn a_stalled_body_meets_the_idle_timer() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_slow_reader_is_not_cut_off_for_its_own_pace() {
+    let mock = MockTransport::new();
+    // The second chunk comes 3 s after the reader asks for it.
+    mock.push(
+        MockResponse::ok()
+            .chunks(["data: 1\n\n", "data: 2\n\n"])
+            .chunk_delay(3 * SECOND),
+    );
+    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let mut stream = mock.send(request).await.unwrap().into_stream();
+    assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
+    // The reader spends longer than the idle limit over the first chunk; counted from the
+    // wait that follows, the body is idle 3 s, within the limit.
+    tokio::time::sleep(6 * SECOND).await;
+    let waiting = Instant::now();
+    assert_eq!(stream.next().await.unwrap().unwrap(), "data: 2\n\n");
+    assert_eq!(waiting.elapsed(), 3 * SECOND);
+    assert!(stream.next().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_long_stream_is_cut_only_by_the_deadline() {
     let chunks = (0..100).map(|i| format!("{i}\n"));
     let mock = MockTransport::new();

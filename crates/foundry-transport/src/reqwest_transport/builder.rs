@@ -74,7 +74,8 @@ impl ReqwestTransportBuilder {
         self
     }
 
-    /// Longest gap allowed between two body chunks (default 30 s).
+    /// Longest wait allowed for the next body chunk, counted from when the reader asks for it
+    /// (default 30 s).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts = Some(self.current().with_idle(timeout));
         self

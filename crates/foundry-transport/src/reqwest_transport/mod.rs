@@ -30,7 +30,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::fr
 /// Default time allowed until the response headers: 60 s, enough for a model to load
 /// and answer a short non-streamed request on a CPU.
 pub const DEFAULT_FIRST_BYTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-/// Default longest gap between two body chunks: 30 s.
+/// Default longest wait for the next body chunk: 30 s (see [`Timeouts`]).
 pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The default timers: connect 5 s, first byte 60 s, idle 30 s, no overall deadline
