@@ -1,5 +1,9 @@
 //! The stream a streamed chat answer is read from: chunks as they arrive, the whole answer on
 //! the side, and a typed error — never a silent end — when the stream stops early.
+//!
+//! The end-of-stream paths run once per stream at most and are `#[cold]`, kept out of line: the
+//! code a stream runs per chunk then stays small, which is most of its cost (see
+//! `docs/PERFORMANCE.md`).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -110,7 +114,6 @@ impl ChatStream {
     }
 
     /// The body ended and every event in it was taken: complete, or an interruption.
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn finish_body(&mut self) {
@@ -125,7 +128,6 @@ impl ChatStream {
     }
 
     /// The body failed: an interruption, or a timeout when the body stalled.
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn fail_body(&mut self, cause: foundry_transport::TransportError) {
@@ -154,7 +156,6 @@ impl Progress {
     }
 
     /// The stream ended with an error event (the server's error) or undecodable bytes.
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn end_with_stream_error(&mut self, error: StreamError) {
@@ -166,7 +167,6 @@ impl Progress {
         self.end_with(error);
     }
 
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn take_partial(&mut self) -> IncompleteStream {
@@ -176,7 +176,6 @@ impl Progress {
         }
     }
 
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn end_with(&mut self, error: Error) {
@@ -187,7 +186,6 @@ impl Progress {
     }
 
     /// The stream ended complete: the call counts as a success with its generated tokens.
-    // Once per stream at most: kept out of the per-chunk code.
     #[cold]
     #[inline(never)]
     fn end_complete(&mut self) {
