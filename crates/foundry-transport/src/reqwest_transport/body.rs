@@ -1,28 +1,60 @@
-//! reqwest's response body as a stream of data chunks.
+//! A response body — reqwest's or hyper's — as a stream of data chunks.
 
+use std::error::Error as StdError;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use http_body::Body as _;
+use http_body::Body;
 
 use super::classify;
-use crate::TransportError;
+use crate::{ErrorKind, TransportError};
+
+/// A body error of one of the two paths: its kind, and what is kept as the error's source.
+pub(super) trait BodyError: StdError + Send + Sync + Sized + 'static {
+    /// The kind of a failure while reading the body.
+    fn kind(&self) -> ErrorKind;
+    /// The error as the source of ours.
+    fn into_source(self) -> Self {
+        self
+    }
+}
+
+impl BodyError for reqwest::Error {
+    fn kind(&self) -> ErrorKind {
+        classify::in_body(self)
+    }
+
+    // The URL is in our message already (with any password redacted).
+    fn into_source(self) -> Self {
+        self.without_url()
+    }
+}
+
+impl BodyError for hyper::Error {
+    fn kind(&self) -> ErrorKind {
+        classify::in_body_chain(self)
+    }
+}
 
 /// Polls the `http_body::Body` directly (no `stream` feature, no extra boxing) and skips
 /// trailers. Dropping it drops the connection's body, which aborts the transfer.
-pub(super) struct ReqwestBody {
-    inner: reqwest::Body,
+pub(super) struct DataFrames<B> {
+    inner: B,
 }
 
-impl ReqwestBody {
-    pub(super) fn new(inner: reqwest::Body) -> Self {
+impl<B> DataFrames<B> {
+    pub(super) fn new(inner: B) -> Self {
         Self { inner }
     }
 }
 
-impl Stream for ReqwestBody {
+impl<B> Stream for DataFrames<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: BodyError,
+{
     type Item = Result<Bytes, TransportError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -32,9 +64,9 @@ impl Stream for ReqwestBody {
                 Some(Ok(frame)) => frame,
                 Some(Err(err)) => {
                     // The message is filled in by the timed wrapper, which knows the URL.
-                    let kind = classify::in_body(&err);
+                    let kind = err.kind();
                     return Poll::Ready(Some(Err(
-                        TransportError::new(kind, "").with_source(err.without_url())
+                        TransportError::new(kind, "").with_source(err.into_source())
                     )));
                 }
             };

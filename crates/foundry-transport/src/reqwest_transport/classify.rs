@@ -43,6 +43,16 @@ pub(super) fn in_body(err: &reqwest::Error) -> ErrorKind {
     if err.is_decode() {
         return ErrorKind::InvalidResponse;
     }
+    in_body_chain(err)
+}
+
+/// The kind of a body error from its source chain alone (the direct path's hyper errors): a
+/// socket timer that fired is an idle body, a malformed body invalid, anything else the
+/// connection closing.
+pub(super) fn in_body_chain(err: &(dyn StdError + 'static)) -> ErrorKind {
+    if has_timed_out_io(err) {
+        return ErrorKind::Timeout(TimeoutKind::Idle);
+    }
     match from_chain(err) {
         Some(ErrorKind::InvalidResponse) => ErrorKind::InvalidResponse,
         _ => ErrorKind::ConnectionClosed,

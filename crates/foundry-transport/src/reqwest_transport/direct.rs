@@ -18,23 +18,20 @@ use std::error::Error as StdError;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_core::Stream;
 use http::header::{ACCEPT, HeaderMap, HeaderValue, USER_AGENT as USER_AGENT_HEADER};
 use http::{Method, Request, Uri};
-use http_body::Body as _;
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use super::{USER_AGENT, classify};
-use crate::{ErrorKind, TimeoutKind, TransportError};
+use crate::{ErrorKind, TimeoutKind};
 
 /// How long an idle kept-alive connection stays in the pool, as reqwest keeps it.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -180,52 +177,6 @@ pub(super) fn before_headers(err: &hyper_util::client::legacy::Error) -> ErrorKi
         };
     }
     classify::from_chain(err).unwrap_or(ErrorKind::Other)
-}
-
-/// hyper's response body as a stream of data chunks; trailers are skipped. Dropping it drops the
-/// connection's body, which aborts the transfer.
-pub(super) struct DirectBody {
-    inner: Incoming,
-}
-
-impl DirectBody {
-    pub(super) fn new(inner: Incoming) -> Self {
-        Self { inner }
-    }
-}
-
-impl Stream for DirectBody {
-    type Item = Result<Bytes, TransportError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            let frame = match ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
-                None => return Poll::Ready(None),
-                Some(Ok(frame)) => frame,
-                Some(Err(err)) => {
-                    // The message is filled in by the timed wrapper, which knows the URL.
-                    // As the reqwest path reads its body errors: a socket timer that fired is an
-                    // idle body, a malformed one invalid, anything else the connection closing.
-                    let kind = if classify::has_timed_out_io(&err) {
-                        ErrorKind::Timeout(TimeoutKind::Idle)
-                    } else {
-                        match classify::from_chain(&err) {
-                            Some(ErrorKind::InvalidResponse) => ErrorKind::InvalidResponse,
-                            _ => ErrorKind::ConnectionClosed,
-                        }
-                    };
-                    return Poll::Ready(Some(Err(TransportError::new(kind, "").with_source(err))));
-                }
-            };
-            if let Ok(data) = frame.into_data() {
-                return Poll::Ready(Some(Ok(data)));
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, None)
-    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use http::Method;
 use tokio::time::Instant;
 
-use self::body::ReqwestBody;
+use self::body::DataFrames;
 pub use self::builder::ReqwestTransportBuilder;
-use self::direct::{DirectBody, DirectHttp};
+use self::direct::DirectHttp;
 use self::url_cache::UrlCache;
 use crate::timer::{Exchange, TimedBody, instant_after, until_headers};
 use crate::transport::SendFuture;
@@ -203,7 +203,7 @@ impl Transport for ReqwestTransport {
                 let (parts, body) = response.into_parts();
                 Ok(timed(
                     parts,
-                    DirectBody::new(body),
+                    DataFrames::new(body),
                     start,
                     timeouts,
                     exchange,
@@ -233,7 +233,7 @@ impl Transport for ReqwestTransport {
             let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
             Ok(timed(
                 parts,
-                ReqwestBody::new(body),
+                DataFrames::new(body),
                 start,
                 timeouts,
                 exchange,
