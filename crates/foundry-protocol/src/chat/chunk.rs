@@ -6,7 +6,7 @@ use super::choice_wire::{Key, WireChoice, read_choice};
 use super::message::Role;
 use crate::decode_error::{DecodeError, from_json};
 use crate::finish_reason::FinishReason;
-use crate::serde_util::null_as_default;
+use crate::serde_util::{NoError, null_as_default};
 use crate::usage::Usage;
 
 /// One chunk of a streamed chat answer (`chat.completion.chunk`).
@@ -37,6 +37,10 @@ pub struct ChatChunk {
     /// Backend configuration fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
+    /// A chunk with a non-null `error` member is the server's error, not a chunk: it fails to
+    /// decode, and the stream decoder reports the error (with no separate search per event).
+    #[serde(default, rename = "error", skip_serializing)]
+    no_error: NoError,
 }
 
 impl ChatChunk {

@@ -48,6 +48,10 @@ pub struct JsonStreamDecoder<T> {
     sse: SseDecoder,
     done: bool,
     expected: &'static str,
+    /// `T` fails to decode when the event has a non-null `error` member (as [`ChatChunk`]
+    /// does), so the error is looked for only when the decode fails. For any other `T` each
+    /// event's text is searched for it before the decode.
+    item_rejects_errors: bool,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -58,7 +62,10 @@ pub type CompletionStreamDecoder = JsonStreamDecoder<CompletionResponse>;
 
 impl Default for JsonStreamDecoder<ChatChunk> {
     fn default() -> Self {
-        Self::new("chat completion chunk")
+        Self {
+            item_rejects_errors: true,
+            ..Self::new("chat completion chunk")
+        }
     }
 }
 
@@ -74,6 +81,7 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
             sse,
             done: false,
             expected,
+            item_rejects_errors: false,
             _item: PhantomData,
         }
     }
@@ -115,7 +123,12 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
     pub fn next_event(&mut self) -> Option<Result<StreamEvent<T>, StreamError>> {
         loop {
             let event = self.sse.next_ref()?;
-            if let Some(typed) = typed(event, &mut self.done, self.expected) {
+            if let Some(typed) = typed(
+                event,
+                &mut self.done,
+                self.expected,
+                self.item_rejects_errors,
+            ) {
                 return Some(typed);
             }
         }
@@ -131,6 +144,7 @@ fn typed<T: DeserializeOwned>(
     event: Result<EventRef<'_>, SseError>,
     done: &mut bool,
     expected: &'static str,
+    item_rejects_errors: bool,
 ) -> Option<Result<StreamEvent<T>, StreamError>> {
     if *done {
         return None;
@@ -150,14 +164,27 @@ fn typed<T: DeserializeOwned>(
     if event.data.trim_ascii().is_empty() {
         return None;
     }
-    if let Some(error) = error_member(event.data) {
+    if !item_rejects_errors
+        && mentions_error(event.data)
+        && let Some(error) = error_member(event.data)
+    {
         return Some(Err(StreamError::Api(error)));
     }
     Some(
         serde_json::from_str(event.data)
             .map(StreamEvent::Item)
-            .map_err(|source| DecodeError::json(expected, event.data.as_bytes(), source).into()),
+            .map_err(|source| undecodable(event.data, expected, source)),
     )
+}
+
+/// An event that is not a `T`: the server's error when it carries one, else a decode error.
+#[cold]
+#[inline(never)]
+fn undecodable(data: &str, expected: &'static str, source: serde_json::Error) -> StreamError {
+    match error_member(data) {
+        Some(error) => StreamError::Api(error),
+        None => DecodeError::json(expected, data.as_bytes(), source).into(),
+    }
 }
 
 /// An `event: error` event: the server's error, whatever its data.
@@ -167,18 +194,25 @@ fn error_event(data: &str) -> StreamError {
     StreamError::Api(ApiError::from_body(data.as_bytes()))
 }
 
-/// A non-null top-level `error` member. Most chunks never mention "error", so the second parse
-/// only happens for error events and for servers that send `"error": null` on every chunk.
+/// Whether `data` holds the text `"error"`. Most chunks never do, so the second parse in
+/// [`error_member`] only happens for error events and for servers that send `"error": null`
+/// on every chunk.
+fn mentions_error(data: &str) -> bool {
+    // Built once: a searcher made per call would cost more than the search.
+    static ERROR_KEY: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"\"error\""));
+    ERROR_KEY.find(data.as_bytes()).is_some()
+}
+
+/// A non-null top-level `error` member.
+#[cold]
+#[inline(never)]
 fn error_member(data: &str) -> Option<ApiError> {
     #[derive(Deserialize)]
     struct Probe {
         #[serde(default)]
         error: Option<Value>,
     }
-    // Built once: a searcher made per call would cost more than the search.
-    static ERROR_KEY: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new(b"\"error\""));
-    ERROR_KEY.find(data.as_bytes())?;
     let probe: Probe = serde_json::from_str(data).ok()?;
     probe
         .error
@@ -204,6 +238,40 @@ mod tests {
         assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "boom"));
         let events = decode(b"event: error\ndata: overloaded\n\n");
         assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "overloaded"));
+    }
+
+    #[test]
+    fn an_error_member_is_found_wherever_it_stands_and_whatever_surrounds_it() {
+        for body in [
+            &b"data: {\"choices\":[],\"error\":{\"message\":\"late\"}}\n\n"[..],
+            b"data: {\"choices\":\"not a list\",\"error\":{\"message\":\"late\"}}\n\n",
+            b"data: {\"error\":\"late\",\"id\":7}\n\n",
+        ] {
+            let events = decode(body);
+            assert!(
+                matches!(&events[0], Err(StreamError::Api(e)) if e.message == "late"),
+                "{events:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decoders_of_other_types_find_error_members_too() {
+        let mut decoder = CompletionStreamDecoder::new("completion chunk");
+        let mut events: Vec<_> = decoder
+            .feed(b"data: {\"choices\":[],\"error\":{\"message\":\"boom\"}}\n\ndata: {\"choices\":[],\"error\":null}\n\n")
+            .collect();
+        events.extend(decoder.finish());
+        assert!(matches!(&events[0], Err(StreamError::Api(e)) if e.message == "boom"));
+        assert!(matches!(events[1], Ok(StreamEvent::Item(_))));
+    }
+
+    #[test]
+    fn a_chunk_with_an_error_member_is_not_a_chunk() {
+        assert!(ChatChunk::from_slice(b"{\"error\":{\"message\":\"boom\"}}").is_err());
+        assert!(ChatChunk::from_slice(b"{\"error\":null,\"choices\":[]}").is_ok());
+        let encoded = serde_json::to_string(&ChatChunk::default()).unwrap();
+        assert!(!encoded.contains("error"), "{encoded}");
     }
 
     #[test]
