@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -85,6 +85,9 @@ pin_project_lite::pin_project! {
         deadline_timer: Option<Sleep>,
         exchange: Exchange,
         done: bool,
+        // The waker the armed timers hold: while it stays the reader's and no timer has
+        // fired, a wait needs no timer poll (the timers wake the reader themselves).
+        armed_for: Option<Waker>,
     }
 }
 
@@ -115,6 +118,7 @@ impl<S> TimedBody<S> {
             deadline_timer: None,
             exchange,
             done: false,
+            armed_for: None,
         }
     }
 }
@@ -151,12 +155,25 @@ where
             }
             Poll::Pending => {}
         }
+        if std::mem::take(this.chunk_since) && this.last_chunk.is_some() {
+            *this.last_chunk = Some(Instant::now());
+        }
+        let fired = |timer: Option<Pin<&Sleep>>| timer.is_some_and(|timer| timer.is_elapsed());
+        if this
+            .armed_for
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()))
+            && !fired(this.deadline_timer.as_ref().as_pin_ref())
+            && !fired(this.idle_timer.as_ref().as_pin_ref())
+        {
+            return Poll::Pending;
+        }
 
         if let Some(at) = *this.deadline {
             if this.deadline_timer.is_none() {
                 this.deadline_timer.set(Some(sleep_until(at)));
             }
-            if let Some(timer) = this.deadline_timer.as_pin_mut()
+            if let Some(timer) = this.deadline_timer.as_mut().as_pin_mut()
                 && timer.poll(cx).is_ready()
             {
                 *this.done = true;
@@ -168,31 +185,35 @@ where
             }
         }
 
-        if std::mem::take(this.chunk_since) && this.last_chunk.is_some() {
-            *this.last_chunk = Some(Instant::now());
-        }
-        let (Some(idle), Some(last_chunk)) = (*this.idle, *this.last_chunk) else {
-            return Poll::Pending;
-        };
         // `None` when too far away to represent: no idle limit in practice.
-        let Some(due) = last_chunk.checked_add(idle) else {
-            return Poll::Pending;
-        };
-        if this.idle_timer.is_none() {
-            this.idle_timer.set(Some(sleep_until(due)));
-        }
-        if let Some(mut timer) = this.idle_timer.as_pin_mut() {
-            while timer.as_mut().poll(cx).is_ready() {
-                if due <= timer.deadline() {
-                    *this.done = true;
-                    let message = this.exchange.describe();
-                    return Poll::Ready(Some(Err(TransportError::timeout(
-                        TimeoutKind::Idle,
-                        message,
-                    ))));
+        let due = this
+            .idle
+            .zip(*this.last_chunk)
+            .and_then(|(idle, last_chunk)| last_chunk.checked_add(idle));
+        if let Some(due) = due {
+            if this.idle_timer.is_none() {
+                this.idle_timer.set(Some(sleep_until(due)));
+            }
+            if let Some(mut timer) = this.idle_timer.as_mut().as_pin_mut() {
+                while timer.as_mut().poll(cx).is_ready() {
+                    if due <= timer.deadline() {
+                        *this.done = true;
+                        let message = this.exchange.describe();
+                        return Poll::Ready(Some(Err(TransportError::timeout(
+                            TimeoutKind::Idle,
+                            message,
+                        ))));
+                    }
+                    // A chunk came since the timer was armed: wait out the rest of the gap.
+                    timer.as_mut().reset(due);
                 }
-                // A chunk came since the timer was armed: wait out the rest of the gap.
-                timer.as_mut().reset(due);
+            }
+        }
+        // Every armed timer was just polled with this waker.
+        if this.deadline_timer.is_some() || this.idle_timer.is_some() {
+            match this.armed_for {
+                Some(waker) => waker.clone_from(cx.waker()),
+                None => *this.armed_for = Some(cx.waker().clone()),
             }
         }
         Poll::Pending

@@ -259,6 +259,27 @@ async fn a_stalled_body_meets_the_idle_timer() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_stalled_body_wakes_the_reader_that_waits_now() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::ok().chunks(["data: 1\n\n"]).stall_after(9));
+    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let mut stream = mock.send(request).await.unwrap().into_stream();
+    assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
+    // A first wait under another waker (as when a stream moves between tasks) arms the timers
+    // with that waker; the reader that waits next must still be woken by them.
+    let waiting = Instant::now();
+    let mut elsewhere = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(stream.poll_next_unpin(&mut elsewhere).is_pending());
+    let waited = tokio::time::timeout(60 * SECOND, stream.next()).await;
+    let err = waited
+        .expect("woken by the idle timer")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Idle));
+    assert_eq!(waiting.elapsed(), 5 * SECOND, "woken when the timer fired");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_slow_reader_is_not_cut_off_for_its_own_pace() {
     let mock = MockTransport::new();
     // The second chunk comes 3 s after the reader asks for it.
