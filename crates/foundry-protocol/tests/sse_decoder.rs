@@ -91,6 +91,28 @@ fn invalid_utf8_is_a_typed_error_and_the_decoder_stops() {
     let mut decoder = SseDecoder::new();
     let events = decode_pieces(&mut decoder, &[b"data: \xff\xfe\n\n", b"data: later\n\n"]);
     assert_eq!(events, [Err(SseError::InvalidUtf8)]);
+    assert_eq!(decoder.buffered_len(), 0);
+    // Within one piece, and with each kind of line end (a lone LF-ended data line is read
+    // straight from the buffer, the others line by line).
+    for body in [
+        &b"data: ok\n\ndata: \xff\n\ndata: later\n\n"[..],
+        b"data: ok\r\n\r\ndata: \xff\r\n\r\ndata: later\r\n\r\n",
+        b"data: ok\n\ndata: a\ndata: \xff\n\ndata: later\n\n",
+    ] {
+        let events = decode(body);
+        assert_eq!(data(&events[..1]), ["ok"]);
+        assert_eq!(events[1..], [Err(SseError::InvalidUtf8)]);
+    }
+}
+
+#[test]
+fn a_lone_data_line_over_the_bound_is_an_error_too() {
+    let mut decoder = SseDecoder::with_max_event_size(16);
+    let events = decode_pieces(&mut decoder, &[b"data: 0123456789abcdef\n\n"]);
+    assert_eq!(events, [Err(SseError::EventTooLarge { limit: 16 })]);
+    let mut decoder = SseDecoder::with_max_event_size(16);
+    let events = decode_pieces(&mut decoder, &[b"data: 0123456789abcde\n\n"]);
+    assert_eq!(data(&events), ["0123456789abcde"]);
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! An incremental server-sent-events decoder that accepts bytes split anywhere.
 
+use std::ops::Range;
+
 use super::event::{EventRef, SseError, SseEvent};
 
 /// The default bound on one line or one event's data: 4 MiB.
@@ -63,7 +65,20 @@ struct PendingEvent {
     id_text: Option<String>,
 }
 
+/// Where the event [`SseDecoder::advance`] stopped at is.
+enum Ready {
+    /// In the decoder's pending fields.
+    Pending,
+    /// A lone `data:` line: its value in the buffer, not yet checked as UTF-8.
+    InBuffer(Range<usize>),
+}
+
 impl PendingEvent {
+    /// Nothing read of the next event yet.
+    fn is_empty(&self) -> bool {
+        !self.has_data && self.event.is_none() && self.id.is_none() && self.retry.is_none()
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.has_data = false;
@@ -133,7 +148,11 @@ impl SseDecoder {
 
     /// Adds bytes without taking the events they complete (see [`next_ref`](Self::next_ref)).
     pub(crate) fn push(&mut self, bytes: &[u8]) {
-        if !self.failed {
+        if self.failed {
+            // An event handed out from the buffer failed its check: let the memory go.
+            self.buffer = Vec::new();
+            self.position = 0;
+        } else {
             self.buffer.drain(..self.position);
             self.position = 0;
             self.buffer.extend_from_slice(bytes);
@@ -149,20 +168,41 @@ impl SseDecoder {
     /// The next complete event, borrowed from the decoder until the next call: no copy of its
     /// data and no allocation per event.
     pub(crate) fn next_ref(&mut self) -> Option<Result<EventRef<'_>, SseError>> {
-        if let Err(error) = self.advance()? {
-            return Some(Err(error));
-        }
-        let pending = &self.pending;
-        Some(Ok(EventRef {
-            data: &pending.data,
-            event: pending.event_text.as_deref(),
-            id: pending.id_text.as_deref(),
-            retry: pending.retry,
-        }))
+        let ready = match self.advance()? {
+            Ok(ready) => ready,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(match ready {
+            Ready::Pending => {
+                let pending = &self.pending;
+                Ok(EventRef {
+                    data: &pending.data,
+                    event: pending.event_text.as_deref(),
+                    id: pending.id_text.as_deref(),
+                    retry: pending.retry,
+                })
+            }
+            Ready::InBuffer(range) => {
+                // The data is checked here, where it is handed out, so it is checked once.
+                let failed = &mut self.failed;
+                match std::str::from_utf8(&self.buffer[range]) {
+                    Ok(data) => Ok(EventRef {
+                        data,
+                        event: None,
+                        id: None,
+                        retry: None,
+                    }),
+                    Err(_) => {
+                        *failed = true;
+                        Err(SseError::InvalidUtf8)
+                    }
+                }
+            }
+        })
     }
 
     /// The end of a finished stream: the unterminated last line, then the pending event.
-    fn finish_tail(&mut self) -> Option<Result<(), SseError>> {
+    fn finish_tail(&mut self) -> Option<Result<Ready, SseError>> {
         self.finishing = false;
         if self.position < self.buffer.len() {
             let line_end = self.buffer.len();
@@ -173,7 +213,7 @@ impl SseDecoder {
             self.scanned = 0;
         }
         match self.dispatch() {
-            Ok(true) => Some(Ok(())),
+            Ok(true) => Some(Ok(Ready::Pending)),
             Ok(false) => None,
             Err(error) => Some(Err(self.fail(error))),
         }
@@ -181,6 +221,9 @@ impl SseDecoder {
 
     /// Bytes received but not yet part of a complete line.
     pub fn buffered_len(&self) -> usize {
+        if self.failed {
+            return 0;
+        }
         let pending = if self.dispatched {
             0
         } else {
@@ -199,8 +242,8 @@ impl SseDecoder {
         error
     }
 
-    /// Reads up to the next complete event, left in `pending`.
-    fn advance(&mut self) -> Option<Result<(), SseError>> {
+    /// Reads up to the next complete event, left in `pending` or in the buffer.
+    fn advance(&mut self) -> Option<Result<Ready, SseError>> {
         if self.failed {
             return None;
         }
@@ -224,6 +267,12 @@ impl SseDecoder {
                     self.position += 1;
                 }
                 self.after_cr = false;
+            }
+            if self.scanned == 0
+                && self.pending.is_empty()
+                && let Some(data) = self.lone_data_line()
+            {
+                return Some(Ok(Ready::InBuffer(data)));
             }
             let unscanned = &self.buffer[self.position + self.scanned..];
             let Some(offset) = memchr::memchr2(b'\n', b'\r', unscanned) else {
@@ -250,11 +299,30 @@ impl SseDecoder {
                 self.process_line(line_start, line_end).map(|()| false)
             };
             match outcome {
-                Ok(true) => return Some(Ok(())),
+                Ok(true) => return Some(Ok(Ready::Pending)),
                 Ok(false) => {}
                 Err(error) => return Some(Err(self.fail(error))),
             }
         }
+    }
+
+    /// The event most streams are made of — one `data:` line and its blank line, LF-ended —
+    /// when it is next in the buffer: its value's place, the event consumed. The value stays
+    /// in the buffer, not copied into `pending`. Any other shape is left to the line by line
+    /// path, which reports its errors too.
+    fn lone_data_line(&mut self) -> Option<Range<usize>> {
+        let value = self.buffer[self.position..].strip_prefix(b"data:")?;
+        let end = memchr::memchr2(b'\n', b'\r', value)?;
+        if value.get(end..end + 2) != Some(b"\n\n") {
+            return None;
+        }
+        let skip = usize::from(value.first() == Some(&b' '));
+        if end - skip + 1 > self.max_event_size {
+            return None;
+        }
+        let start = self.position + "data:".len() + skip;
+        self.position += "data:".len() + end + 2;
+        Some(start..start + end - skip)
     }
 
     fn process_line(&mut self, start: usize, end: usize) -> Result<(), SseError> {
