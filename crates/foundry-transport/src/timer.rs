@@ -60,6 +60,18 @@ impl Exchange {
     }
 }
 
+/// A body error named after its exchange (inner streams need not know it), out of line: the
+/// code read per chunk stays small.
+#[cold]
+#[inline(never)]
+fn named(err: TransportError, exchange: &Exchange) -> TransportError {
+    if err.message().is_empty() {
+        err.with_message(exchange.describe())
+    } else {
+        err
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A body stream under the idle timer and the overall deadline.
     ///
@@ -141,13 +153,7 @@ where
             }
             Poll::Ready(Some(Err(err))) => {
                 *this.done = true;
-                // Inner streams need not know the exchange; name it here.
-                let err = if err.message().is_empty() {
-                    err.with_message(this.exchange.describe())
-                } else {
-                    err
-                };
-                return Poll::Ready(Some(Err(err)));
+                return Poll::Ready(Some(Err(named(err, this.exchange))));
             }
             Poll::Ready(None) => {
                 *this.done = true;

@@ -50,6 +50,15 @@ impl<B> DataFrames<B> {
     }
 }
 
+/// A failure while reading the body, out of line: the code read per chunk stays small.
+#[cold]
+#[inline(never)]
+fn body_failure<E: BodyError>(err: E) -> TransportError {
+    // The message is filled in by the timed wrapper, which knows the URL.
+    let kind = err.kind();
+    TransportError::new(kind, "").with_source(err.into_source())
+}
+
 impl<B> Stream for DataFrames<B>
 where
     B: Body<Data = Bytes> + Unpin,
@@ -62,13 +71,7 @@ where
             let frame = match ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
                 None => return Poll::Ready(None),
                 Some(Ok(frame)) => frame,
-                Some(Err(err)) => {
-                    // The message is filled in by the timed wrapper, which knows the URL.
-                    let kind = err.kind();
-                    return Poll::Ready(Some(Err(
-                        TransportError::new(kind, "").with_source(err.into_source())
-                    )));
-                }
+                Some(Err(err)) => return Poll::Ready(Some(Err(body_failure(err)))),
             };
             if let Ok(data) = frame.into_data() {
                 return Poll::Ready(Some(Ok(data)));
