@@ -97,8 +97,9 @@ pin_project_lite::pin_project! {
         deadline_timer: Option<Sleep>,
         exchange: Exchange,
         done: bool,
-        // The waker the armed timers hold: while it stays the reader's and no timer has
-        // fired, a wait needs no timer poll (the timers wake the reader themselves).
+        // The waker the armed timers hold, once every timer has registered with it: while it
+        // stays the reader's and no timer has fired, a wait needs no timer poll (the timers
+        // wake the reader themselves).
         armed_for: Option<Waker>,
     }
 }
@@ -215,12 +216,19 @@ where
                 }
             }
         }
-        // Every armed timer was just polled with this waker.
-        if this.deadline_timer.is_some() || this.idle_timer.is_some() {
+        // Every armed timer was just polled with this waker, and registered with it unless the
+        // task's budget ran out: a timer polled without budget returns `Pending` without
+        // registering (tokio wakes the task to poll again), and is not registered until then.
+        // The budget never grows within a poll, so one left now means none was refused.
+        if tokio::task::coop::has_budget_remaining()
+            && (this.deadline_timer.is_some() || this.idle_timer.is_some())
+        {
             match this.armed_for {
                 Some(waker) => waker.clone_from(cx.waker()),
                 None => *this.armed_for = Some(cx.waker().clone()),
             }
+        } else {
+            *this.armed_for = None;
         }
         Poll::Pending
     }

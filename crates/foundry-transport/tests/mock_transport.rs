@@ -280,6 +280,41 @@ async fn a_stalled_body_wakes_the_reader_that_waits_now() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn timers_polled_when_the_task_has_no_budget_left_still_fire() {
+    let mock = MockTransport::new();
+    mock.push(MockResponse::ok().chunks(["data: 1\n\n"]).stall_after(9));
+    let timeouts = Timeouts::new()
+        .with_idle(5 * SECOND)
+        .with_deadline(20 * SECOND);
+    let request = TransportRequest::get("/").timeouts(timeouts);
+    let mut stream = mock.send(request).await.unwrap().into_stream();
+    assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
+    let waiting = Instant::now();
+    // The first wait comes in a poll that has spent the task's budget (as a busy channel read
+    // beside the stream in a `select!` does): tokio refuses to register timers in it.
+    let mut spend_budget = true;
+    let waited = tokio::time::timeout(
+        60 * SECOND,
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut spend_budget) {
+                while tokio::task::coop::has_budget_remaining() {
+                    let spend = std::pin::pin!(tokio::task::coop::consume_budget());
+                    let _ = spend.poll(cx);
+                }
+            }
+            stream.poll_next_unpin(cx)
+        }),
+    )
+    .await;
+    let err = waited
+        .expect("woken by the idle timer")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Idle));
+    assert_eq!(waiting.elapsed(), 5 * SECOND);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_slow_reader_is_not_cut_off_for_its_own_pace() {
     let mock = MockTransport::new();
     // The second chunk comes 3 s after the reader asks for it.
