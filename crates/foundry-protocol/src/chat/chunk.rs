@@ -13,7 +13,7 @@ use crate::usage::Usage;
 ///
 /// The last chunk may have `choices: []` and carry only `usage`. Foundry's quirks (`model: null`,
 /// a new `id` per chunk, `message` beside `delta`, PascalCase extras, `error: null`) decode.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChatChunk {
     /// The completion id.
@@ -43,6 +43,21 @@ pub struct ChatChunk {
     no_error: NoError,
 }
 
+// By hand: the private `error` guard holds nothing worth printing.
+impl std::fmt::Debug for ChatChunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatChunk")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("created", &self.created)
+            .field("model", &self.model)
+            .field("choices", &self.choices)
+            .field("usage", &self.usage)
+            .field("system_fingerprint", &self.system_fingerprint)
+            .finish()
+    }
+}
+
 impl ChatChunk {
     /// A chunk with these choices and nothing else set.
     pub fn new(choices: Vec<ChunkChoice>) -> Self {
@@ -52,7 +67,9 @@ impl ChatChunk {
         }
     }
 
-    /// Decodes one chunk's JSON.
+    /// Decodes one chunk's JSON. A body with a non-null top-level `error` member is the
+    /// server's error, not a chunk: a [`DecodeError`] (the stream decoders report it as the
+    /// server's error).
     pub fn from_slice(data: &[u8]) -> Result<Self, DecodeError> {
         from_json("chat completion chunk", data)
     }

@@ -48,9 +48,11 @@ pub struct JsonStreamDecoder<T> {
     sse: SseDecoder,
     done: bool,
     expected: &'static str,
-    /// `T` fails to decode when the event has a non-null `error` member (as [`ChatChunk`]
-    /// does), so the error is looked for only when the decode fails. For any other `T` each
-    /// event's text is searched for it before the decode.
+    /// Set by the chat constructors ([`Default`], [`with_max_event_size`](Self::with_max_event_size)):
+    /// a [`ChatChunk`] fails to decode when its event has a non-null `error` member, so the
+    /// error is looked for only when a decode fails. Otherwise (any `T`, through
+    /// [`new`](Self::new) or [`with_sse`](Self::with_sse)) each event's text is searched for it
+    /// before the decode.
     item_rejects_errors: bool,
     _item: PhantomData<fn() -> T>,
 }
@@ -62,9 +64,20 @@ pub type CompletionStreamDecoder = JsonStreamDecoder<CompletionResponse>;
 
 impl Default for JsonStreamDecoder<ChatChunk> {
     fn default() -> Self {
+        Self::with_max_event_size(crate::DEFAULT_MAX_EVENT_SIZE)
+    }
+}
+
+impl JsonStreamDecoder<ChatChunk> {
+    /// A chat decoder whose events may not exceed `max_event_size` bytes (see
+    /// [`SseDecoder::with_max_event_size`]).
+    pub fn with_max_event_size(max_event_size: usize) -> Self {
         Self {
             item_rejects_errors: true,
-            ..Self::new("chat completion chunk")
+            ..Self::with_sse(
+                "chat completion chunk",
+                SseDecoder::with_max_event_size(max_event_size),
+            )
         }
     }
 }
@@ -204,7 +217,9 @@ fn mentions_error(data: &str) -> bool {
     ERROR_KEY.find(data.as_bytes()).is_some()
 }
 
-/// A non-null top-level `error` member.
+/// A non-null top-level `error` member. Out of line: for the chat decoders it runs only for
+/// events that fail to decode (for other decoders, also on every event of a server that sends
+/// `"error": null` on each).
 #[cold]
 #[inline(never)]
 fn error_member(data: &str) -> Option<ApiError> {
@@ -272,6 +287,8 @@ mod tests {
         assert!(ChatChunk::from_slice(b"{\"error\":null,\"choices\":[]}").is_ok());
         let encoded = serde_json::to_string(&ChatChunk::default()).unwrap();
         assert!(!encoded.contains("error"), "{encoded}");
+        let printed = format!("{:?}", ChatChunk::default());
+        assert!(!printed.contains("error"), "{printed}");
     }
 
     #[test]
