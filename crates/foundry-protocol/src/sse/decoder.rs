@@ -309,15 +309,17 @@ impl SseDecoder {
     /// The event most streams are made of — one `data:` line and its blank line, LF-ended —
     /// when it is next in the buffer: its value's place, the event consumed. The value stays
     /// in the buffer, not copied into `pending`. Any other shape is left to the line by line
-    /// path, which reports its errors too.
+    /// path, which reports its errors too, and starts its search for the line end where this
+    /// one stopped: no byte is searched twice.
     fn lone_data_line(&mut self) -> Option<Range<usize>> {
         let value = self.buffer[self.position..].strip_prefix(b"data:")?;
-        let end = memchr::memchr2(b'\n', b'\r', value)?;
-        if value.get(end..end + 2) != Some(b"\n\n") {
+        let Some(end) = memchr::memchr2(b'\n', b'\r', value) else {
+            self.scanned = self.buffer.len() - self.position;
             return None;
-        }
+        };
         let skip = usize::from(value.first() == Some(&b' '));
-        if end - skip + 1 > self.max_event_size {
+        if value.get(end..end + 2) != Some(b"\n\n") || end - skip + 1 > self.max_event_size {
+            self.scanned = "data:".len() + end;
             return None;
         }
         let start = self.position + "data:".len() + skip;
