@@ -187,28 +187,10 @@ impl Transport for ReqwestTransport {
         if let (Some(direct), Some(uri)) = (&self.direct, resolved.uri) {
             // Lazy like any future: nothing is sent until it is polled.
             let pending = direct.send(method, uri, headers, body);
-            return Box::pin(async move {
-                let response = until_headers(
-                    async {
-                        pending.await.map_err(|err| {
-                            TransportError::new(direct::before_headers(&err), exchange.describe())
-                                .with_source(err)
-                        })
-                    },
-                    start,
-                    &timeouts,
-                    || exchange.describe(),
-                )
-                .await?;
-                let (parts, body) = response.into_parts();
-                Ok(timed(
-                    parts,
-                    DataFrames::new(body),
-                    start,
-                    timeouts,
-                    exchange,
-                ))
-            });
+            let failed = |err: hyper_util::client::legacy::Error, message| {
+                TransportError::new(direct::before_headers(&err), message).with_source(err)
+            };
+            return Box::pin(answer(pending, failed, start, timeouts, exchange));
         }
         let mut out = reqwest::Request::new(method, resolved.url);
         *out.headers_mut() = headers;
@@ -216,48 +198,54 @@ impl Transport for ReqwestTransport {
             *out.body_mut() = Some(body.into());
         }
         let pending = self.client.execute(out);
-        Box::pin(async move {
-            let response = until_headers(
-                async {
-                    pending.await.map_err(|err| {
-                        // The URL is in our message already (with any password redacted).
-                        TransportError::new(classify::before_headers(&err), exchange.describe())
-                            .with_source(err.without_url())
-                    })
-                },
-                start,
-                &timeouts,
-                || exchange.describe(),
-            )
-            .await?;
-            let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-            Ok(timed(
-                parts,
-                DataFrames::new(body),
-                start,
-                timeouts,
-                exchange,
-            ))
-        })
+        let pending = async { pending.await.map(http::Response::<reqwest::Body>::from) };
+        let failed = |err: reqwest::Error, message| {
+            // The URL is in our message already (with any password redacted).
+            TransportError::new(classify::before_headers(&err), message)
+                .with_source(err.without_url())
+        };
+        Box::pin(answer(pending, failed, start, timeouts, exchange))
     }
 }
 
-/// The response, its body under the idle timer and the deadline.
-fn timed(
-    parts: http::response::Parts,
-    body: impl futures_core::Stream<Item = Result<bytes::Bytes, TransportError>> + Send + 'static,
+/// The answer of either path: its head awaited under the first-byte timer and the deadline,
+/// its body then read under the idle timer and the deadline. `failed` turns the client's error
+/// before the head, with the exchange's description, into ours.
+async fn answer<B, E>(
+    pending: impl Future<Output = Result<http::Response<B>, E>>,
+    failed: impl FnOnce(E, String) -> TransportError,
     start: Instant,
     timeouts: Timeouts,
     exchange: Exchange,
-) -> TransportResponse {
+) -> Result<TransportResponse, TransportError>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
+    B::Error: body::BodyError,
+{
+    let response = until_headers(
+        async {
+            pending
+                .await
+                .map_err(|err| failed(err, exchange.describe()))
+        },
+        start,
+        &timeouts,
+        || exchange.describe(),
+    )
+    .await?;
+    let (parts, body) = response.into_parts();
     let body = TimedBody::new(
-        body,
+        DataFrames::new(body),
         timeouts.idle(),
         timeouts.first_byte(),
         instant_after(start, timeouts.deadline()),
         exchange,
     );
-    TransportResponse::new(parts.status, parts.headers, Body::from_stream(body))
+    Ok(TransportResponse::new(
+        parts.status,
+        parts.headers,
+        Body::from_stream(body),
+    ))
 }
 
 impl fmt::Debug for ReqwestTransport {
