@@ -2,6 +2,8 @@
 //!
 //! Plain-`http` requests take the direct path through hyper (the default).
 
+mod support;
+
 const DIRECT_HTTP: bool = true;
 
 include!("cases/connect.rs");

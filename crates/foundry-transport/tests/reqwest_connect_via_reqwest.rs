@@ -2,6 +2,8 @@
 //!
 //! Every request through reqwest (`direct_http(false)`): the same cases as `reqwest_connect.rs`.
 
+mod support;
+
 const DIRECT_HTTP: bool = false;
 
 include!("cases/connect.rs");

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use foundry_transport::{ErrorKind, ReqwestTransport, TimeoutKind, Transport, TransportRequest};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::read_head;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout};
 
@@ -119,18 +120,6 @@ fn the_path_under_test_is_the_one_taken() {
     assert_eq!(transport.sends_http_directly(), DIRECT_HTTP);
 }
 
-/// Reads one request head (up to the blank line) from `stream`.
-async fn read_head(stream: &mut TcpStream) -> bool {
-    let mut seen = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => seen.extend_from_slice(&buffer[..n]),
-        }
-    }
-    true
-}
 
 #[tokio::test]
 async fn a_server_that_closes_before_answering_is_connection_closed_and_may_have_been_reached() {

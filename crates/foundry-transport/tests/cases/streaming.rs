@@ -10,8 +10,8 @@ use foundry_transport::{
 };
 use futures_util::StreamExt;
 use hyper::Response;
-use support::{base, serve};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{base, raw_once, serve};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout};
 
@@ -206,19 +206,15 @@ async fn a_body_cut_off_mid_stream_is_connection_closed() {
 #[tokio::test]
 async fn a_tcp_reset_mid_body_is_connection_closed() {
     // A raw socket: headers and part of a chunked body, then RST (zero linger).
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0u8; 1024];
-        let _ = socket.read(&mut request).await.unwrap();
+    let addr = raw_once(|mut socket| async move {
         let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
         socket.write_all(head.as_bytes()).await.unwrap();
         socket.flush().await.unwrap();
         tokio::time::sleep(50 * MS).await;
         socket.set_zero_linger().unwrap();
         drop(socket);
-    });
+    })
+    .await;
     let response = transport(addr, Timeouts::new())
         .send(TransportRequest::get("/"))
         .await
@@ -294,18 +290,14 @@ async fn dropping_the_stream_cancels_the_request() {
 
 #[tokio::test]
 async fn a_server_that_speaks_no_http_is_an_invalid_response() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0u8; 1024];
-        let _ = socket.read(&mut request).await.unwrap();
+    let addr = raw_once(|mut socket| async move {
         socket
             .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
             .await
             .unwrap();
         tokio::time::sleep(200 * MS).await;
-    });
+    })
+    .await;
     let err = transport(addr, Timeouts::new())
         .send(TransportRequest::get("/"))
         .await

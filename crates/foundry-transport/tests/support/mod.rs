@@ -15,7 +15,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 /// A response body fed from a channel: the test sends chunks when it wants, an `Err`
@@ -92,6 +93,37 @@ pub async fn serve(
                     .await;
             });
         }
+    });
+    addr
+}
+
+/// Reads one request head (up to the blank line) from `stream`; `false` when the peer closed
+/// (or failed) first.
+pub async fn read_head(stream: &mut TcpStream) -> bool {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+        }
+    }
+    true
+}
+
+/// A raw TCP server on loopback, for answers no HTTP server would give: it accepts one
+/// connection, reads the request head, and hands the socket to `answer`.
+pub async fn raw_once<F, Fut>(answer: F) -> SocketAddr
+where
+    F: FnOnce(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        assert!(read_head(&mut socket).await, "a request head");
+        answer(socket).await;
     });
     addr
 }
