@@ -64,8 +64,7 @@ impl Body {
     /// unfinished (also as a stream made with [`into_stream`](Self::into_stream)). Watchers
     /// are told in the order they were added.
     ///
-    /// For decorators that must act when a body is over (give back a slot, count a failure):
-    /// unlike a wrapping stream, a watcher adds no work per chunk.
+    /// For decorators that must act when a body is over (give back a slot, count a failure).
     #[must_use]
     pub fn watched(mut self, watcher: impl BodyWatcher) -> Self {
         self.watchers.push(Box::new(watcher));

@@ -1,9 +1,8 @@
 //! Being told how a body ended, without wrapping it in another stream.
 //!
 //! Decorators (a concurrency limit, a circuit breaker) must learn when a response body is over:
-//! read to its end, failed in the middle, or dropped unfinished. Wrapping the body in a stream
-//! of their own costs every chunk one more poll through a box; a watcher costs nothing until
-//! the end.
+//! read to its end, failed in the middle, or dropped unfinished. A watcher is told exactly that,
+//! once, without the decorator having to wrap and forward the body's chunks.
 
 use std::fmt;
 
@@ -29,30 +28,21 @@ pub trait BodyWatcher: Send + 'static {
 }
 
 /// The watchers of one body, told in the order they were added (the innermost decorator first).
-///
-/// The first two are kept inline: a usual stack (a breaker and a limit) then allocates no list.
 #[derive(Default)]
-pub(crate) struct Watchers {
-    inline: [Option<Box<dyn BodyWatcher>>; 2],
-    more: Vec<Box<dyn BodyWatcher>>,
-}
+pub(crate) struct Watchers(Vec<Box<dyn BodyWatcher>>);
 
 impl Watchers {
     pub(crate) fn push(&mut self, watcher: Box<dyn BodyWatcher>) {
-        match self.inline.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) if self.more.is_empty() => *slot = Some(watcher),
-            _ => self.more.push(watcher),
-        }
+        self.0.push(watcher);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.inline[0].is_none()
+        self.0.is_empty()
     }
 
     /// Tells every watcher, once: later calls (and the drop) find none left.
     pub(crate) fn tell(&mut self, end: BodyEnd<'_>) {
-        let inline = self.inline.iter_mut().filter_map(Option::take);
-        for watcher in inline.chain(self.more.drain(..)) {
+        for watcher in self.0.drain(..) {
             watcher.body_ended(end);
         }
     }
@@ -66,8 +56,7 @@ impl Drop for Watchers {
 
 impl fmt::Debug for Watchers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inline = self.inline.iter().flatten().count();
-        write!(f, "{} watcher(s)", inline + self.more.len())
+        write!(f, "{} watcher(s)", self.0.len())
     }
 }
 
@@ -106,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn more_watchers_than_fit_inline_are_told_in_order() {
+    fn many_watchers_are_told_in_order() {
         let log = Arc::new(Mutex::new(Vec::new()));
         let body = ["a", "b", "c", "d"]
             .into_iter()

@@ -18,8 +18,7 @@
 //!
 //! # Features
 //!
-//! - `reqwest` (default): `ReqwestTransport`, HTTP/1.1 over a pooled client, rustls; plain
-//!   `http` goes straight through hyper-util's client, the engine reqwest runs on.
+//! - `reqwest` (default): `ReqwestTransport`, HTTP/1.1 over a pooled reqwest client, rustls.
 //! - `mock`: `mock::MockTransport` and `mock::transport_fn`.
 //!
 //! Both run their timers on tokio's clock, so they need a tokio runtime with time
@@ -50,7 +49,7 @@ pub use crate::request::TransportRequest;
 pub use crate::response::TransportResponse;
 pub use crate::shared::SharedTransport;
 pub use crate::timeouts::Timeouts;
-pub use crate::transport::{SendFuture, Transport};
+pub use crate::transport::Transport;
 
 #[cfg(feature = "reqwest")]
 pub use crate::reqwest_transport::{

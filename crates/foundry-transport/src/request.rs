@@ -212,21 +212,6 @@ impl TransportRequest {
         let parts = Arc::unwrap_or_clone(self.parts);
         (parts.method, parts.target, parts.headers, parts.body)
     }
-
-    /// Method, headers and body, for a transport that has already made the URL from the
-    /// target: a request still shared with a clone (kept for a retry) gives copies of its
-    /// headers without copying the target too.
-    #[cfg(feature = "reqwest")]
-    pub(crate) fn into_head_and_body(self) -> (Method, HeaderMap, Bytes) {
-        match Arc::try_unwrap(self.parts) {
-            Ok(parts) => (parts.method, parts.headers, parts.body),
-            Err(shared) => (
-                shared.method.clone(),
-                shared.headers.clone(),
-                shared.body.clone(),
-            ),
-        }
-    }
 }
 
 /// True for header names whose values are secrets.

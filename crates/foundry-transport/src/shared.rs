@@ -3,8 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::transport::SendFuture;
-use crate::{Transport, TransportRequest};
+use crate::{Transport, TransportError, TransportRequest, TransportResponse};
 
 /// A reference-counted handle to a [`Transport`]; cloning it is one atomic increment.
 ///
@@ -57,16 +56,9 @@ impl fmt::Debug for SharedTransport {
     }
 }
 
+#[async_trait::async_trait]
 impl Transport for SharedTransport {
-    // Hands on the inner boxed future instead of boxing it again (see `transport.rs`).
-    fn send<'life0, 'async_trait>(
-        &'life0 self,
-        request: TransportRequest,
-    ) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.inner.send(request)
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        self.inner.send(request).await
     }
 }

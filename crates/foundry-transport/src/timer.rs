@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -60,10 +60,7 @@ impl Exchange {
     }
 }
 
-/// A body error named after its exchange (inner streams need not know it), out of line: the
-/// code read per chunk stays small.
-#[cold]
-#[inline(never)]
+/// A body error named after its exchange: the inner streams do not know the URL.
 fn named(err: TransportError, exchange: &Exchange) -> TransportError {
     if err.message().is_empty() {
         err.with_message(exchange.describe())
@@ -75,21 +72,17 @@ fn named(err: TransportError, exchange: &Exchange) -> TransportError {
 pin_project_lite::pin_project! {
     /// A body stream under the idle timer and the overall deadline.
     ///
-    /// The idle gap is counted from the moment the reader waits for a chunk that has not
-    /// come, after the last one it took: a reader slower than the server is never cut off
-    /// for its own pace, and a chunk costs no clock read (the clock is read once per wait).
-    /// Timers are registered only once the body actually has to wait, so a small body
-    /// that arrives with the headers never touches tokio's timer wheel; the idle timer is
-    /// re-armed lazily when it fires.
+    /// The idle gap is counted from the moment the reader waits for a chunk that has not come,
+    /// after the last one it took: a reader slower than the server is never cut off for its own
+    /// pace. Each timer is one `Sleep`, made at the first wait and re-armed when a new gap
+    /// starts; a body that never has to wait never touches a timer.
     pub(crate) struct TimedBody<S> {
         #[pin]
         inner: S,
-        // `Some` exactly when there is an idle limit.
         idle: Option<Duration>,
-        // When the idle gap started: the first wait after the last chunk taken.
-        last_chunk: Option<Instant>,
-        // A chunk was taken since `last_chunk` was set: the next wait starts a new gap.
-        chunk_since: bool,
+        // When the current gap runs out; `None` between a chunk and the next wait, or with no
+        // idle limit (or one too far away to represent).
+        idle_due: Option<Instant>,
         #[pin]
         idle_timer: Option<Sleep>,
         deadline: Option<Instant>,
@@ -97,10 +90,6 @@ pin_project_lite::pin_project! {
         deadline_timer: Option<Sleep>,
         exchange: Exchange,
         done: bool,
-        // The waker the armed timers hold, once every timer has registered with it: while it
-        // stays the reader's and no timer has fired, a wait needs no timer poll (the timers
-        // wake the reader themselves).
-        armed_for: Option<Waker>,
     }
 }
 
@@ -115,25 +104,33 @@ impl<S> TimedBody<S> {
         deadline: Option<Instant>,
         exchange: Exchange,
     ) -> Self {
-        let grace = match (idle, first_byte) {
-            (Some(idle), Some(first_byte)) => first_byte.saturating_sub(idle),
-            _ => Duration::ZERO,
+        let first_gap = match (idle, first_byte) {
+            (Some(idle), Some(first_byte)) => Some(idle.max(first_byte)),
+            (idle, _) => idle,
         };
         Self {
             inner,
             idle,
-            // The idle timer fires at `last_chunk + idle`: starting it `grace` later gives the
-            // first chunk `max(idle, first_byte)`.
-            last_chunk: idle.map(|_| Instant::now() + grace),
-            chunk_since: false,
+            idle_due: instant_after(Instant::now(), first_gap),
             idle_timer: None,
             deadline,
             deadline_timer: None,
             exchange,
             done: false,
-            armed_for: None,
         }
     }
+}
+
+/// Polls `timer`, made or re-armed for `due` first; true when it has fired.
+fn fired(mut timer: Pin<&mut Option<Sleep>>, due: Instant, cx: &mut Context<'_>) -> bool {
+    match timer.as_mut().as_pin_mut() {
+        Some(sleep) if sleep.deadline() == due => {}
+        Some(sleep) => sleep.reset(due),
+        None => timer.set(Some(sleep_until(due))),
+    }
+    timer
+        .as_pin_mut()
+        .is_some_and(|sleep| sleep.poll(cx).is_ready())
 }
 
 impl<S> Stream for TimedBody<S>
@@ -149,7 +146,8 @@ where
         }
         match this.inner.poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                *this.chunk_since = true;
+                // The next wait starts a new gap.
+                *this.idle_due = None;
                 return Poll::Ready(Some(Ok(chunk)));
             }
             Poll::Ready(Some(Err(err))) => {
@@ -162,73 +160,28 @@ where
             }
             Poll::Pending => {}
         }
-        if std::mem::take(this.chunk_since) && this.last_chunk.is_some() {
-            *this.last_chunk = Some(Instant::now());
-        }
-        let fired = |timer: Option<Pin<&Sleep>>| timer.is_some_and(|timer| timer.is_elapsed());
-        if this
-            .armed_for
-            .as_ref()
-            .is_some_and(|waker| waker.will_wake(cx.waker()))
-            && !fired(this.deadline_timer.as_ref().as_pin_ref())
-            && !fired(this.idle_timer.as_ref().as_pin_ref())
+        if let Some(deadline) = *this.deadline
+            && fired(this.deadline_timer.as_mut(), deadline, cx)
         {
-            return Poll::Pending;
+            *this.done = true;
+            let message = this.exchange.describe();
+            return Poll::Ready(Some(Err(TransportError::timeout(
+                TimeoutKind::Deadline,
+                message,
+            ))));
         }
-
-        if let Some(at) = *this.deadline {
-            if this.deadline_timer.is_none() {
-                this.deadline_timer.set(Some(sleep_until(at)));
-            }
-            if let Some(timer) = this.deadline_timer.as_mut().as_pin_mut()
-                && timer.poll(cx).is_ready()
-            {
-                *this.done = true;
-                let message = this.exchange.describe();
-                return Poll::Ready(Some(Err(TransportError::timeout(
-                    TimeoutKind::Deadline,
-                    message,
-                ))));
-            }
+        if this.idle_due.is_none() {
+            *this.idle_due = instant_after(Instant::now(), *this.idle);
         }
-
-        // `None` when too far away to represent: no idle limit in practice.
-        let due = this
-            .idle
-            .zip(*this.last_chunk)
-            .and_then(|(idle, last_chunk)| last_chunk.checked_add(idle));
-        if let Some(due) = due {
-            if this.idle_timer.is_none() {
-                this.idle_timer.set(Some(sleep_until(due)));
-            }
-            if let Some(mut timer) = this.idle_timer.as_mut().as_pin_mut() {
-                while timer.as_mut().poll(cx).is_ready() {
-                    if due <= timer.deadline() {
-                        *this.done = true;
-                        let message = this.exchange.describe();
-                        return Poll::Ready(Some(Err(TransportError::timeout(
-                            TimeoutKind::Idle,
-                            message,
-                        ))));
-                    }
-                    // A chunk came since the timer was armed: wait out the rest of the gap.
-                    timer.as_mut().reset(due);
-                }
-            }
-        }
-        // Every armed timer was just polled with this waker, and registered with it unless the
-        // task's budget ran out: a timer polled without budget returns `Pending` without
-        // registering (tokio wakes the task to poll again), and is not registered until then.
-        // The budget never grows within a poll, so one left now means none was refused.
-        if tokio::task::coop::has_budget_remaining()
-            && (this.deadline_timer.is_some() || this.idle_timer.is_some())
+        if let Some(due) = *this.idle_due
+            && fired(this.idle_timer.as_mut(), due, cx)
         {
-            match this.armed_for {
-                Some(waker) => waker.clone_from(cx.waker()),
-                None => *this.armed_for = Some(cx.waker().clone()),
-            }
-        } else {
-            *this.armed_for = None;
+            *this.done = true;
+            let message = this.exchange.describe();
+            return Poll::Ready(Some(Err(TransportError::timeout(
+                TimeoutKind::Idle,
+                message,
+            ))));
         }
         Poll::Pending
     }

@@ -1,21 +1,11 @@
 //! The `Transport` trait: the one seam between the client and the network.
 
 use std::fmt::Debug;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::{TransportError, TransportRequest, TransportResponse};
-
-/// The future [`Transport::send`] returns, as `async_trait` spells it out.
-///
-/// For implementations written without `#[async_trait]`: a decorator can do its synchronous
-/// part (admission, handing the request to the inner transport) before it boxes a future,
-/// so the box holds only what the rest of the call needs.
-pub type SendFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<TransportResponse, TransportError>> + Send + 'a>>;
 
 /// Sends one HTTP request and returns the response once its headers have arrived.
 ///
@@ -34,24 +24,23 @@ pub trait Transport: Send + Sync + Debug {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError>;
 }
 
-// The pointer impls hand on the inner transport's boxed future as it is, rather than
-// boxing it once more in an `async` wrapper: a stack of decorators then costs one
-// allocation per layer that does work, not two.
-macro_rules! forward_transport {
-    ($($pointer:ty),*) => {$(
-        impl<T: Transport + ?Sized> Transport for $pointer {
-            fn send<'life0, 'async_trait>(
-                &'life0 self,
-                request: TransportRequest,
-            ) -> SendFuture<'async_trait>
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                (**self).send(request)
-            }
-        }
-    )*};
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        (**self).send(request).await
+    }
 }
 
-forward_transport!(Arc<T>, Box<T>, &T);
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for &T {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
+        (**self).send(request).await
+    }
+}

@@ -336,6 +336,36 @@ async fn a_slow_reader_is_not_cut_off_for_its_own_pace() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_body_read_in_another_task_keeps_its_timers() {
+    let mock = MockTransport::new();
+    mock.push(
+        MockResponse::ok()
+            .chunks(["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"])
+            .chunk_delay(2 * SECOND)
+            .stall_after(18),
+    );
+    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let mut stream = mock.send(request).await.unwrap().into_stream();
+    // The first chunk is read here, then the stream moves to a task of its own (as a server
+    // handing a stream to a worker does): chunks and the idle timer follow it there.
+    assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
+    let reader = tokio::spawn(async move {
+        let start = Instant::now();
+        let second = stream.next().await.unwrap().unwrap();
+        let end = stream.next().await.unwrap().unwrap_err();
+        (second, end.kind(), start.elapsed())
+    });
+    let (second, end, waited) = reader.await.unwrap();
+    assert_eq!(second, "data: 2\n\n");
+    assert_eq!(end, ErrorKind::Timeout(TimeoutKind::Idle));
+    assert_eq!(
+        waited,
+        2 * SECOND + 5 * SECOND,
+        "one delay, then one idle gap"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_long_stream_is_cut_only_by_the_deadline() {
     let chunks = (0..100).map(|i| format!("{i}\n"));
     let mock = MockTransport::new();

@@ -1,6 +1,5 @@
-//! A response body — reqwest's or hyper's — as a stream of data chunks.
+//! A reqwest response body as a stream of data chunks.
 
-use std::error::Error as StdError;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -9,34 +8,7 @@ use futures_core::Stream;
 use http_body::Body;
 
 use super::classify;
-use crate::{ErrorKind, TransportError};
-
-/// A body error of one of the two paths: its kind, and what is kept as the error's source.
-pub(super) trait BodyError: StdError + Send + Sync + Sized + 'static {
-    /// The kind of a failure while reading the body.
-    fn kind(&self) -> ErrorKind;
-    /// The error as the source of ours.
-    fn into_source(self) -> Self {
-        self
-    }
-}
-
-impl BodyError for reqwest::Error {
-    fn kind(&self) -> ErrorKind {
-        classify::in_body(self)
-    }
-
-    // The URL is in our message already (with any password redacted).
-    fn into_source(self) -> Self {
-        self.without_url()
-    }
-}
-
-impl BodyError for hyper::Error {
-    fn kind(&self) -> ErrorKind {
-        classify::in_body_chain(self)
-    }
-}
+use crate::TransportError;
 
 /// Polls the `http_body::Body` directly (no `stream` feature, no extra boxing) and skips
 /// trailers. Dropping it drops the connection's body, which aborts the transfer.
@@ -50,19 +22,14 @@ impl<B> DataFrames<B> {
     }
 }
 
-/// A failure while reading the body, out of line: the code read per chunk stays small.
-#[cold]
-#[inline(never)]
-fn body_failure<E: BodyError>(err: E) -> TransportError {
-    // The message is filled in by the timed wrapper, which knows the URL.
-    let kind = err.kind();
-    TransportError::new(kind, "").with_source(err.into_source())
+/// A failure while reading the body; the timed wrapper, which knows the URL, fills in the message.
+fn body_failure(err: reqwest::Error) -> TransportError {
+    TransportError::new(classify::in_body(&err), "").with_source(err.without_url())
 }
 
 impl<B> Stream for DataFrames<B>
 where
-    B: Body<Data = Bytes> + Unpin,
-    B::Error: BodyError,
+    B: Body<Data = Bytes, Error = reqwest::Error> + Unpin,
 {
     type Item = Result<Bytes, TransportError>;
 

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
-use super::direct::DirectHttp;
 use super::{DEFAULT_TIMEOUTS, Description, ReqwestTransport, USER_AGENT};
 use crate::request::mark_credentials_sensitive;
 use crate::url::redact_userinfo;
@@ -23,8 +22,6 @@ pub struct ReqwestTransportBuilder {
     timeouts: Option<Timeouts>,
     headers: HeaderMap,
     plaintext_key_allowed: bool,
-    /// Every request through reqwest, plain `http` included (`direct_http(false)`).
-    reqwest_only: bool,
 }
 
 impl ReqwestTransportBuilder {
@@ -50,15 +47,6 @@ impl ReqwestTransportBuilder {
     /// default: anyone on the path could read the key.
     pub fn allow_plaintext_key(mut self, allowed: bool) -> Self {
         self.plaintext_key_allowed = allowed;
-        self
-    }
-
-    /// Whether plain-`http` requests go straight through hyper (default: on; a target the
-    /// system's proxy settings send to a proxy still goes through reqwest). Off, every request
-    /// goes through reqwest: the same exchange on the wire, at the CPU cost of reqwest's
-    /// per-request layers.
-    pub fn direct_http(mut self, on: bool) -> Self {
-        self.reqwest_only = !on;
         self
     }
 
@@ -136,7 +124,6 @@ impl ReqwestTransportBuilder {
         }
         mark_credentials_sensitive(&mut headers);
         let default_headers = headers.keys().cloned().collect();
-        let direct = (!self.reqwest_only).then(|| DirectHttp::new(timeouts.connect(), &headers));
 
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -158,8 +145,6 @@ impl ReqwestTransportBuilder {
         Ok(ReqwestTransport {
             client,
             base_url,
-            urls: Arc::default(),
-            direct,
             timeouts,
             described: Arc::new(Description {
                 api_key: self.api_key.as_ref().map(|_| "<redacted>"),
@@ -197,7 +182,6 @@ impl fmt::Debug for ReqwestTransportBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("timeouts", &self.current())
             .field("default_headers", &self.headers.keys().collect::<Vec<_>>())
-            .field("direct_http", &!self.reqwest_only)
             .finish()
     }
 }

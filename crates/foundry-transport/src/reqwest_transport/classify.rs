@@ -35,23 +35,14 @@ pub(super) fn before_headers(err: &reqwest::Error) -> ErrorKind {
 }
 
 /// The kind of an error while reading the body. Whatever the cause, the server stopped
-/// sending mid-body, so the default is `ConnectionClosed`.
+/// sending mid-body, so the default is `ConnectionClosed`; a socket timer that fired is an
+/// idle body, a malformed one invalid.
 pub(super) fn in_body(err: &reqwest::Error) -> ErrorKind {
-    if err.is_timeout() {
+    if err.is_timeout() || has_timed_out_io(err) {
         return ErrorKind::Timeout(TimeoutKind::Idle);
     }
     if err.is_decode() {
         return ErrorKind::InvalidResponse;
-    }
-    in_body_chain(err)
-}
-
-/// The kind of a body error from its source chain alone (the direct path's hyper errors): a
-/// socket timer that fired is an idle body, a malformed body invalid, anything else the
-/// connection closing.
-pub(super) fn in_body_chain(err: &(dyn StdError + 'static)) -> ErrorKind {
-    if has_timed_out_io(err) {
-        return ErrorKind::Timeout(TimeoutKind::Idle);
     }
     match from_chain(err) {
         Some(ErrorKind::InvalidResponse) => ErrorKind::InvalidResponse,
@@ -61,12 +52,12 @@ pub(super) fn in_body_chain(err: &(dyn StdError + 'static)) -> ErrorKind {
 
 /// True when a link of the chain is hyper-util's DNS failure. hyper-util exposes no
 /// type for it, only its message, which has been stable since its first release.
-pub(super) fn is_dns(err: &(dyn StdError + 'static)) -> bool {
+fn is_dns(err: &(dyn StdError + 'static)) -> bool {
     chain(err).any(|link| link.to_string().starts_with("dns error"))
 }
 
 /// True when a link of the chain is an I/O error that timed out (a connector's connect timer).
-pub(super) fn has_timed_out_io(err: &(dyn StdError + 'static)) -> bool {
+fn has_timed_out_io(err: &(dyn StdError + 'static)) -> bool {
     chain(err).any(|link| {
         link.downcast_ref::<io::Error>()
             .is_some_and(|io_err| io_err.kind() == io::ErrorKind::TimedOut)
@@ -74,7 +65,7 @@ pub(super) fn has_timed_out_io(err: &(dyn StdError + 'static)) -> bool {
 }
 
 /// The kind implied by a hyper or I/O error in the chain, if any.
-pub(super) fn from_chain(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
+fn from_chain(err: &(dyn StdError + 'static)) -> Option<ErrorKind> {
     chain(err).find_map(|link| {
         if let Some(hyper_err) = link.downcast_ref::<hyper::Error>() {
             if hyper_err.is_parse() || hyper_err.is_parse_status() {

@@ -3,23 +3,21 @@
 mod body;
 mod builder;
 mod classify;
-mod direct;
-mod url_cache;
 
 use std::fmt;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use http::Method;
 use tokio::time::Instant;
 
 use self::body::DataFrames;
 pub use self::builder::ReqwestTransportBuilder;
-use self::direct::DirectHttp;
-use self::url_cache::UrlCache;
 use crate::timer::{Exchange, TimedBody, instant_after, until_headers};
-use crate::transport::SendFuture;
 use crate::url::redact_userinfo;
-use crate::{Body, Timeouts, Transport, TransportError, TransportRequest, TransportResponse};
+use crate::{
+    Body, ErrorKind, Timeouts, Transport, TransportError, TransportRequest, TransportResponse,
+};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("foundry-client/", env!("CARGO_PKG_VERSION"));
@@ -43,13 +41,8 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 /// A [`Transport`] over one pooled `reqwest::Client` (HTTP/1.1 with keep-alive,
 /// `TCP_NODELAY`, rustls for `https`).
 ///
-/// Plain-`http` requests (a local server's) go straight through hyper, the engine reqwest runs
-/// on, with the same headers, pool settings and connect timeout: reqwest's per-request layers
-/// cost more CPU than the rest of a call to a local server (see `docs/PERFORMANCE.md`). reqwest
-/// carries `https`, targets the system's proxy settings send to a proxy (read as reqwest reads
-/// them), and every request of a transport made [`from_client`](Self::from_client); the
-/// builder's [`direct_http`](ReqwestTransportBuilder::direct_http) turns the direct path off.
-/// A URL with credentials in it is refused (`InvalidInput`): they would not be sent.
+/// The system's proxy settings (`HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) apply as reqwest applies
+/// them. A URL with credentials in it is refused (`InvalidInput`): reqwest would not send them.
 ///
 /// Four separate timers guard each exchange: connect (in the client's connector),
 /// first byte, idle between body chunks, and an optional overall deadline (ours, on
@@ -76,10 +69,6 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 pub struct ReqwestTransport {
     client: reqwest::Client,
     base_url: Option<Arc<str>>,
-    /// The parsed URLs of the targets sent to (under `base_url`, which never changes).
-    urls: Arc<UrlCache>,
-    /// The direct path for plain-`http` targets, when on.
-    direct: Option<DirectHttp>,
     timeouts: Timeouts,
     /// What `Debug` may show about the configuration; never a credential's value.
     described: Arc<Description>,
@@ -112,9 +101,6 @@ impl ReqwestTransport {
         Ok(Self {
             client,
             base_url: base_url.map(builder::validate_base_url).transpose()?,
-            urls: Arc::default(),
-            // The caller's client is used as configured, for every request.
-            direct: None,
             // The connect timeout is the client's own, whatever it is.
             timeouts: Timeouts::new()
                 .with_first_byte(DEFAULT_FIRST_BYTE_TIMEOUT)
@@ -144,108 +130,81 @@ impl ReqwestTransport {
         self.timeouts
     }
 
-    /// Whether plain-`http` requests go straight through hyper.
-    pub fn sends_http_directly(&self) -> bool {
-        self.direct.is_some()
+    /// The URL `request` goes to: its target joined to the base URL, parsed, and refused when it
+    /// carries credentials (reqwest would drop them silently).
+    fn url_of(
+        &self,
+        request: &TransportRequest,
+    ) -> Result<(reqwest::Url, Arc<str>), TransportError> {
+        let text = request.url(self.base_url.as_deref())?;
+        let invalid = |why: &str| {
+            TransportError::new(
+                ErrorKind::InvalidInput,
+                format!("{:?} {why}", redact_userinfo(&text)),
+            )
+        };
+        let url = reqwest::Url::parse(&text)
+            .map_err(|err| invalid("is not a valid URL").with_source(err))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "carries credentials, which are not sent: use an API key or an Authorization header",
+            ));
+        }
+        Ok((url, Arc::from(text.as_ref())))
     }
 }
 
+#[async_trait]
 impl Transport for ReqwestTransport {
-    // Written out rather than with `#[async_trait]`: the request is built and handed to
-    // the HTTP client (which boxes it) before the future is made, so the future we box holds
-    // only a small handle and the timers, not the whole request.
-    fn send<'life0, 'async_trait>(
-        &'life0 self,
-        request: TransportRequest,
-    ) -> SendFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
         let start = Instant::now();
         let timeouts = request.timeout_overrides().or(self.timeouts);
-        let resolved =
-            match self
-                .urls
-                .resolve(&request, self.base_url.as_deref(), self.direct.as_ref())
-            {
-                Ok(resolved) => resolved,
-                Err(err) => return Box::pin(std::future::ready(Err(err))),
-            };
-        let (method, mut headers, body) = request.into_head_and_body();
+        let (url, text) = self.url_of(&request)?;
+        let (method, _target, mut headers, body) = request.into_parts();
         if body.is_empty() && matches!(method, Method::POST | Method::PUT | Method::PATCH) {
-            // hyper sends an empty body without any length header; servers that
-            // require one for these methods answer 411, so say 0 explicitly.
+            // An empty body is sent without any length header; servers that require one for
+            // these methods answer 411, so say 0 explicitly.
             headers
                 .entry(http::header::CONTENT_LENGTH)
                 .or_insert(http::HeaderValue::from_static("0"));
         }
         let exchange = Exchange {
             method: method.clone(),
-            url: resolved.text,
+            url: text,
         };
-        if let (Some(direct), Some(uri)) = (&self.direct, resolved.uri) {
-            // Lazy like any future: nothing is sent until it is polled.
-            let pending = direct.send(method, uri, headers, body);
-            let failed = |err: hyper_util::client::legacy::Error, message| {
-                TransportError::new(direct::before_headers(&err), message).with_source(err)
-            };
-            return Box::pin(answer(pending, failed, start, timeouts, exchange));
-        }
-        let mut out = reqwest::Request::new(method, resolved.url);
+        let mut out = reqwest::Request::new(method, url);
         *out.headers_mut() = headers;
         if !body.is_empty() {
             *out.body_mut() = Some(body.into());
         }
         let pending = self.client.execute(out);
-        let pending = async { pending.await.map(http::Response::<reqwest::Body>::from) };
-        let failed = |err: reqwest::Error, message| {
-            // The URL is in our message already (with any password redacted).
-            TransportError::new(classify::before_headers(&err), message)
-                .with_source(err.without_url())
-        };
-        Box::pin(answer(pending, failed, start, timeouts, exchange))
+        let response = until_headers(
+            async {
+                pending.await.map_err(|err| {
+                    // The URL is in our message already (with any password redacted).
+                    TransportError::new(classify::before_headers(&err), exchange.describe())
+                        .with_source(err.without_url())
+                })
+            },
+            start,
+            &timeouts,
+            || exchange.describe(),
+        )
+        .await?;
+        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let body = TimedBody::new(
+            DataFrames::new(body),
+            timeouts.idle(),
+            timeouts.first_byte(),
+            instant_after(start, timeouts.deadline()),
+            exchange,
+        );
+        Ok(TransportResponse::new(
+            parts.status,
+            parts.headers,
+            Body::from_stream(body),
+        ))
     }
-}
-
-/// The answer of either path: its head awaited under the first-byte timer and the deadline,
-/// its body then read under the idle timer and the deadline. `failed` turns the client's error
-/// before the head, with the exchange's description, into ours.
-async fn answer<B, E>(
-    pending: impl Future<Output = Result<http::Response<B>, E>>,
-    failed: impl FnOnce(E, String) -> TransportError,
-    start: Instant,
-    timeouts: Timeouts,
-    exchange: Exchange,
-) -> Result<TransportResponse, TransportError>
-where
-    B: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
-    B::Error: body::BodyError,
-{
-    let response = until_headers(
-        async {
-            pending
-                .await
-                .map_err(|err| failed(err, exchange.describe()))
-        },
-        start,
-        &timeouts,
-        || exchange.describe(),
-    )
-    .await?;
-    let (parts, body) = response.into_parts();
-    let body = TimedBody::new(
-        DataFrames::new(body),
-        timeouts.idle(),
-        timeouts.first_byte(),
-        instant_after(start, timeouts.deadline()),
-        exchange,
-    );
-    Ok(TransportResponse::new(
-        parts.status,
-        parts.headers,
-        Body::from_stream(body),
-    ))
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -256,7 +215,6 @@ impl fmt::Debug for ReqwestTransport {
             .field("api_key", &self.described.api_key)
             .field("default_headers", &self.described.default_headers)
             .field("from_client", &self.described.from_client)
-            .field("direct_http", &self.direct.is_some())
             .finish_non_exhaustive()
     }
 }
