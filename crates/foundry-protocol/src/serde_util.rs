@@ -11,23 +11,6 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// The `error` member of a body that must not carry one: absent or `null` decodes (Foundry sends
-/// `"error": null` on every chunk); any other value fails the decode, so an error event is never
-/// taken for an empty chunk. A field of this type costs nothing: it holds no data.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct NoError;
-
-impl<'de> Deserialize<'de> for NoError {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Option::<serde::de::IgnoredAny>::deserialize(deserializer)? {
-            None => Ok(Self),
-            Some(_) => Err(serde::de::Error::custom(
-                "the body carries a server error, not the expected value",
-            )),
-        }
-    }
-}
-
 /// A string that some servers send as a number (`"version": 4` vs `"version": "4"`).
 pub(crate) fn string_or_number<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where

@@ -72,7 +72,7 @@ proptest! {
     #[test]
     fn sse_and_chat_chunk_decoders_never_panic_and_stay_bounded(bytes in input(), cut in 1usize..300) {
         let mut sse = SseDecoder::with_max_event_size(4096);
-        let mut chat = ChatStreamDecoder::with_max_event_size(4096);
+        let mut chat = ChatStreamDecoder::with_sse("chat completion chunk", SseDecoder::with_max_event_size(4096));
         for piece in pieces(&bytes, cut) {
             for event in sse.feed(piece).flatten() {
                 prop_assert!(event.data.len() <= 4096);

@@ -171,25 +171,11 @@ impl ChatAccumulator {
 }
 
 impl ChoiceState {
-    // Most deltas carry a piece of text and nothing else: that case stays short, and the rest is
-    // out of line, so the code a stream runs per chunk stays small (see docs/PERFORMANCE.md).
     fn apply(&mut self, delta: &Delta) {
-        append(&mut self.content, delta.content.as_deref());
-        if (self.role.is_none() && delta.role.is_some())
-            || delta.reasoning_content.is_some()
-            || delta.refusal.is_some()
-            || !delta.tool_calls.is_empty()
-        {
-            self.apply_rest(delta);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn apply_rest(&mut self, delta: &Delta) {
         if self.role.is_none() {
             self.role = delta.role.clone();
         }
+        append(&mut self.content, delta.content.as_deref());
         append(&mut self.reasoning, delta.reasoning_content.as_deref());
         append(&mut self.refusal, delta.refusal.as_deref());
         for piece in &delta.tool_calls {

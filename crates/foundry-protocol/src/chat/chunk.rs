@@ -1,19 +1,19 @@
 //! One event of a streamed chat answer.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
-use super::choice_wire::{Key, WireChoice, read_choice};
+use super::choice_wire::ChoiceWire;
 use super::message::Role;
 use crate::decode_error::{DecodeError, from_json};
 use crate::finish_reason::FinishReason;
-use crate::serde_util::{NoError, null_as_default};
+use crate::serde_util::null_as_default;
 use crate::usage::Usage;
 
 /// One chunk of a streamed chat answer (`chat.completion.chunk`).
 ///
 /// The last chunk may have `choices: []` and carry only `usage`. Foundry's quirks (`model: null`,
 /// a new `id` per chunk, `message` beside `delta`, PascalCase extras, `error: null`) decode.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChatChunk {
     /// The completion id.
@@ -37,25 +37,6 @@ pub struct ChatChunk {
     /// Backend configuration fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
-    /// A chunk with a non-null `error` member is the server's error, not a chunk: it fails to
-    /// decode, and the stream decoder reports the error (with no separate search per event).
-    #[serde(default, rename = "error", skip_serializing)]
-    no_error: NoError,
-}
-
-// By hand: the private `error` guard holds nothing worth printing.
-impl std::fmt::Debug for ChatChunk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChatChunk")
-            .field("id", &self.id)
-            .field("object", &self.object)
-            .field("created", &self.created)
-            .field("model", &self.model)
-            .field("choices", &self.choices)
-            .field("usage", &self.usage)
-            .field("system_fingerprint", &self.system_fingerprint)
-            .finish()
-    }
 }
 
 impl ChatChunk {
@@ -67,9 +48,8 @@ impl ChatChunk {
         }
     }
 
-    /// Decodes one chunk's JSON. A body with a non-null top-level `error` member is the
-    /// server's error, not a chunk: a [`DecodeError`] (the stream decoders report it as the
-    /// server's error).
+    /// Decodes one chunk's JSON. (A stream's `data: {"error": ...}` events are the server's
+    /// errors: the stream decoders report them before any decode.)
     pub fn from_slice(data: &[u8]) -> Result<Self, DecodeError> {
         from_json("chat completion chunk", data)
     }
@@ -83,7 +63,8 @@ impl ChatChunk {
 }
 
 /// The delta of one choice in a chunk.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ChoiceWire<Delta>")]
 #[non_exhaustive]
 pub struct ChunkChoice {
     /// Which choice this delta extends.
@@ -105,28 +86,13 @@ impl ChunkChoice {
     }
 }
 
-impl<'de> Deserialize<'de> for ChunkChoice {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        read_choice(deserializer)
-    }
-}
-
-// Foundry sends `message` beside `delta`; a chunk with `message` only still counts.
-impl WireChoice for ChunkChoice {
-    type Body = Delta;
-    const OWN: Key = Key::Delta;
-    const KEEPS_LOGPROBS: bool = false;
-
-    fn build(
-        index: u32,
-        delta: Delta,
-        finish_reason: Option<FinishReason>,
-        _logprobs: Option<serde_json::Value>,
-    ) -> Self {
+// Foundry's legacy service sends `message` beside `delta`; a chunk with `message` only still counts.
+impl From<ChoiceWire<Delta>> for ChunkChoice {
+    fn from(wire: ChoiceWire<Delta>) -> Self {
         Self {
-            index,
-            delta,
-            finish_reason,
+            index: wire.index,
+            delta: wire.delta.or(wire.message).unwrap_or_default(),
+            finish_reason: wire.finish_reason,
         }
     }
 }
@@ -252,32 +218,5 @@ mod tests {
         assert_eq!(chunk.text(), Some("x"));
         assert_eq!(chunk.choices[0].finish_reason, None);
         assert_eq!(chunk.model, None);
-    }
-
-    #[test]
-    fn the_leniency_of_the_fallback_field_is_as_documented() {
-        // The own field first: a malformed fallback after it is skipped unread.
-        let chunk =
-            ChatChunk::from_slice(br#"{"choices":[{"delta":{"content":"a"},"message":7}]}"#)
-                .unwrap();
-        assert_eq!(chunk.text(), Some("a"));
-        // The fallback first: it is read, so a malformed one is an error.
-        assert!(
-            ChatChunk::from_slice(br#"{"choices":[{"message":7,"delta":{"content":"a"}}]}"#)
-                .is_err()
-        );
-        // A well-formed fallback before the own field gives way to it.
-        let chunk = ChatChunk::from_slice(
-            br#"{"choices":[{"message":{"content":"m"},"delta":{"content":"d"}}]}"#,
-        )
-        .unwrap();
-        assert_eq!(chunk.text(), Some("d"));
-        // A repeated key keeps its last value; a choice that is not an object is an error.
-        let chunk = ChatChunk::from_slice(
-            br#"{"choices":[{"delta":{"content":"1"},"delta":{"content":"2"}}]}"#,
-        )
-        .unwrap();
-        assert_eq!(chunk.text(), Some("2"));
-        assert!(ChatChunk::from_slice(br#"{"choices":[[0,{"content":"a"}]]}"#).is_err());
     }
 }

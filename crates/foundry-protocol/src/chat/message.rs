@@ -116,8 +116,8 @@ impl Message {
 }
 
 /// Message content: plain text, or a list of typed parts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a string or a list of content parts")]
 pub enum MessageContent {
     /// Plain text.
     Text(String),
@@ -138,42 +138,6 @@ impl MessageContent {
                 })
                 .collect(),
         }
-    }
-}
-
-// Written out rather than `#[serde(untagged)]`, which buffers every value before it picks a
-// variant: the content is the largest string of an answer, decoded on every call.
-impl<'de> Deserialize<'de> for MessageContent {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ContentVisitor;
-
-        impl<'de> serde::de::Visitor<'de> for ContentVisitor {
-            type Value = MessageContent;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string or a list of content parts")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(MessageContent::Text(text.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Self::Value, E> {
-                Ok(MessageContent::Text(text))
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let parts = Vec::<ContentPart>::deserialize(
-                    serde::de::value::SeqAccessDeserializer::new(seq),
-                )?;
-                Ok(MessageContent::Parts(parts))
-            }
-        }
-
-        deserializer.deserialize_any(ContentVisitor)
     }
 }
 

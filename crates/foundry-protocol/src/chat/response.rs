@@ -1,9 +1,9 @@
 //! The non-streamed chat-completion answer.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::choice_wire::{Key, WireChoice, read_choice};
+use super::choice_wire::ChoiceWire;
 use super::message::Message;
 use crate::decode_error::{DecodeError, from_json};
 use crate::finish_reason::FinishReason;
@@ -62,7 +62,8 @@ impl ChatResponse {
 }
 
 /// One generated choice.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ChoiceWire<Message>")]
 #[non_exhaustive]
 pub struct ChatChoice {
     /// Position among the choices.
@@ -88,29 +89,14 @@ impl ChatChoice {
     }
 }
 
-impl<'de> Deserialize<'de> for ChatChoice {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        read_choice(deserializer)
-    }
-}
-
 // The legacy Foundry service answered some non-streamed requests with `delta` only.
-impl WireChoice for ChatChoice {
-    type Body = Message;
-    const OWN: Key = Key::Message;
-    const KEEPS_LOGPROBS: bool = true;
-
-    fn build(
-        index: u32,
-        message: Message,
-        finish_reason: Option<FinishReason>,
-        logprobs: Option<Value>,
-    ) -> Self {
+impl From<ChoiceWire<Message>> for ChatChoice {
+    fn from(wire: ChoiceWire<Message>) -> Self {
         Self {
-            index,
-            message,
-            finish_reason,
-            logprobs,
+            index: wire.index,
+            message: wire.message.or(wire.delta).unwrap_or_default(),
+            finish_reason: wire.finish_reason,
+            logprobs: wire.logprobs.filter(|logprobs| !logprobs.is_null()),
         }
     }
 }

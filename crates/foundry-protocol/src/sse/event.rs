@@ -29,36 +29,8 @@ impl SseEvent {
     }
 }
 
-/// An event borrowed from the decoder that read it, valid until the decoder's next call.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EventRef<'a> {
-    pub(crate) event: Option<&'a str>,
-    pub(crate) data: &'a str,
-    pub(crate) id: Option<&'a str>,
-    pub(crate) retry: Option<u64>,
-}
-
-impl EventRef<'_> {
-    /// The event as an owned value.
-    pub(crate) fn to_owned(self) -> SseEvent {
-        SseEvent {
-            event: self.event.map(str::to_owned),
-            data: self.data.to_owned(),
-            id: self.id.map(str::to_owned),
-            retry: self.retry,
-        }
-    }
-
-    /// Whether this is the end-of-stream marker `[DONE]`.
-    pub(crate) fn is_done(&self) -> bool {
-        is_done_marker(self.data)
-    }
-}
-
 fn is_done_marker(data: &str) -> bool {
-    // The exact marker first: it is what servers send, and it needs no trimming. A JSON object
-    // (every other event) is told apart by its first byte, without a trim per event.
-    data == "[DONE]" || (!data.starts_with('{') && data.trim() == "[DONE]")
+    data.trim() == "[DONE]"
 }
 
 /// Why a byte stream could not be decoded as server-sent events.

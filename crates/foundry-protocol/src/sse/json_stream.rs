@@ -1,16 +1,13 @@
 //! Typed JSON events on top of the SSE decoder: chunks, `[DONE]`, and mid-stream error events.
 
 use std::marker::PhantomData;
-use std::sync::LazyLock;
-
-use memchr::memmem;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::decoder::SseDecoder;
-use super::event::{EventRef, SseError};
+use super::event::{SseError, SseEvent};
 use crate::api_error::ApiError;
 use crate::chat::ChatChunk;
 use crate::completions::CompletionResponse;
@@ -42,18 +39,14 @@ pub enum StreamError {
 
 /// Decodes a stream of JSON events of type `T`, ending at `[DONE]`.
 ///
-/// Events after `[DONE]` are ignored; empty `data:` lines (keep-alives some servers send) are skipped.
+/// Events after `[DONE]` are ignored; empty `data:` lines (keep-alives some servers send) are
+/// skipped. An event whose JSON has a non-null top-level `error` member, or an `event: error`,
+/// is the server's error ([`StreamError::Api`]), whatever `T` is.
 #[derive(Debug, Clone)]
 pub struct JsonStreamDecoder<T> {
     sse: SseDecoder,
     done: bool,
     expected: &'static str,
-    /// Set by the chat constructors ([`Default`], [`with_max_event_size`](Self::with_max_event_size)):
-    /// a [`ChatChunk`] fails to decode when its event has a non-null `error` member, so the
-    /// error is looked for only when a decode fails. Otherwise (any `T`, through
-    /// [`new`](Self::new) or [`with_sse`](Self::with_sse)) each event's text is searched for it
-    /// before the decode.
-    item_rejects_errors: bool,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -64,21 +57,7 @@ pub type CompletionStreamDecoder = JsonStreamDecoder<CompletionResponse>;
 
 impl Default for JsonStreamDecoder<ChatChunk> {
     fn default() -> Self {
-        Self::with_max_event_size(crate::DEFAULT_MAX_EVENT_SIZE)
-    }
-}
-
-impl JsonStreamDecoder<ChatChunk> {
-    /// A chat decoder whose events may not exceed `max_event_size` bytes (see
-    /// [`SseDecoder::with_max_event_size`]).
-    pub fn with_max_event_size(max_event_size: usize) -> Self {
-        Self {
-            item_rejects_errors: true,
-            ..Self::with_sse(
-                "chat completion chunk",
-                SseDecoder::with_max_event_size(max_event_size),
-            )
-        }
+        Self::new("chat completion chunk")
     }
 }
 
@@ -94,7 +73,6 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
             sse,
             done: false,
             expected,
-            item_rejects_errors: false,
             _item: PhantomData,
         }
     }
@@ -131,17 +109,16 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
 
     /// The next complete typed event, or `None` until more bytes are pushed (or, after
     /// [`end`](Self::end), when nothing is left).
-    ///
-    /// Each event is decoded straight from the decoder's buffer, without an owned copy.
     pub fn next_event(&mut self) -> Option<Result<StreamEvent<T>, StreamError>> {
         loop {
-            let event = self.sse.next_ref()?;
-            if let Some(typed) = typed(
-                event,
-                &mut self.done,
-                self.expected,
-                self.item_rejects_errors,
-            ) {
+            if self.done {
+                return None;
+            }
+            let event = match self.sse.next_event()? {
+                Ok(event) => event,
+                Err(error) => return Some(Err(error.into())),
+            };
+            if let Some(typed) = self.typed(event) {
                 return Some(typed);
             }
         }
@@ -151,83 +128,45 @@ impl<T: DeserializeOwned> JsonStreamDecoder<T> {
     pub fn saw_done(&self) -> bool {
         self.done
     }
-}
 
-fn typed<T: DeserializeOwned>(
-    event: Result<EventRef<'_>, SseError>,
-    done: &mut bool,
-    expected: &'static str,
-    item_rejects_errors: bool,
-) -> Option<Result<StreamEvent<T>, StreamError>> {
-    if *done {
-        return None;
-    }
-    let event = match event {
-        Ok(event) => event,
-        Err(error) => return Some(Err(error.into())),
-    };
-    if event.is_done() {
-        *done = true;
-        return Some(Ok(StreamEvent::Done));
-    }
-    if event.event == Some("error") {
-        return Some(Err(error_event(event.data)));
-    }
-    // JSON's whitespace is ASCII: a data line of nothing else is a keep-alive.
-    if event.data.trim_ascii().is_empty() {
-        return None;
-    }
-    if !item_rejects_errors
-        && mentions_error(event.data)
-        && let Some(error) = error_member(event.data)
-    {
-        return Some(Err(StreamError::Api(error)));
-    }
-    Some(
-        serde_json::from_str(event.data)
-            .map(StreamEvent::Item)
-            .map_err(|source| undecodable(event.data, expected, source)),
-    )
-}
-
-/// An event that is not a `T`: the server's error when it carries one, else a decode error.
-#[cold]
-#[inline(never)]
-fn undecodable(data: &str, expected: &'static str, source: serde_json::Error) -> StreamError {
-    match error_member(data) {
-        Some(error) => StreamError::Api(error),
-        None => DecodeError::json(expected, data.as_bytes(), source).into(),
+    /// What one event is: `[DONE]`, the server's error, a `T`, or nothing (a keep-alive).
+    fn typed(&mut self, event: SseEvent) -> Option<Result<StreamEvent<T>, StreamError>> {
+        if event.is_done() {
+            self.done = true;
+            return Some(Ok(StreamEvent::Done));
+        }
+        if event.event.as_deref() == Some("error") {
+            return Some(Err(StreamError::Api(ApiError::from_body(
+                event.data.as_bytes(),
+            ))));
+        }
+        // JSON's whitespace is ASCII: a data line of nothing else is a keep-alive.
+        if event.data.trim_ascii().is_empty() {
+            return None;
+        }
+        if let Some(error) = error_member(&event.data) {
+            return Some(Err(StreamError::Api(error)));
+        }
+        Some(
+            serde_json::from_str(&event.data)
+                .map(StreamEvent::Item)
+                .map_err(|source| {
+                    DecodeError::json(self.expected, event.data.as_bytes(), source).into()
+                }),
+        )
     }
 }
 
-/// An `event: error` event: the server's error, whatever its data.
-#[cold]
-#[inline(never)]
-fn error_event(data: &str) -> StreamError {
-    StreamError::Api(ApiError::from_body(data.as_bytes()))
-}
-
-/// Whether `data` holds the text `"error"`. Most chunks never do, so the second parse in
-/// [`error_member`] only happens for error events and for servers that send `"error": null`
-/// on every chunk.
-fn mentions_error(data: &str) -> bool {
-    // Built once: a searcher made per call would cost more than the search.
-    static ERROR_KEY: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new(b"\"error\""));
-    ERROR_KEY.find(data.as_bytes()).is_some()
-}
-
-/// A non-null top-level `error` member. Out of line: for the chat decoders it runs only for
-/// events that fail to decode (for other decoders, also on every event of a server that sends
-/// `"error": null` on each).
-#[cold]
-#[inline(never)]
+/// The server's error, when `data` is a JSON object with a non-null top-level `error` member.
+/// Only events that mention `"error"` at all are parsed for it: a chunk's text cannot, since
+/// quotes inside a JSON string are escaped.
 fn error_member(data: &str) -> Option<ApiError> {
     #[derive(Deserialize)]
     struct Probe {
         #[serde(default)]
         error: Option<Value>,
     }
+    memchr::memmem::find(data.as_bytes(), b"\"error\"")?;
     let probe: Probe = serde_json::from_str(data).ok()?;
     probe
         .error
@@ -282,13 +221,13 @@ mod tests {
     }
 
     #[test]
-    fn a_chunk_with_an_error_member_is_not_a_chunk() {
-        assert!(ChatChunk::from_slice(b"{\"error\":{\"message\":\"boom\"}}").is_err());
-        assert!(ChatChunk::from_slice(b"{\"error\":null,\"choices\":[]}").is_ok());
-        let encoded = serde_json::to_string(&ChatChunk::default()).unwrap();
-        assert!(!encoded.contains("error"), "{encoded}");
-        let printed = format!("{:?}", ChatChunk::default());
-        assert!(!printed.contains("error"), "{printed}");
+    fn text_that_mentions_an_error_is_a_chunk() {
+        let events =
+            decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"an \\\"error\\\": no\"}}]}\n\n");
+        assert!(
+            matches!(&events[0], Ok(StreamEvent::Item(chunk)) if chunk.text() == Some("an \"error\": no")),
+            "{events:?}"
+        );
     }
 
     #[test]
