@@ -47,7 +47,6 @@ mod rejection;
 pub mod retry;
 mod rng;
 mod stack;
-mod stack_transport;
 
 pub use breaker::{BreakerConfig, BreakerTransport, CircuitBreaker, CircuitState, FailurePolicy};
 pub use clock::{Clock, Sleep, TokioClock};

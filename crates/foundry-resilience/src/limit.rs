@@ -4,7 +4,6 @@
 //! Foundry Local decodes one request at a time; flooding it only builds a queue inside the server
 //! where no deadline or cancellation reaches. The queue here is visible, bounded and cancellable.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -161,30 +160,11 @@ impl LimitTransport {
 #[async_trait]
 impl Transport for LimitTransport {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
-        self.send_through(request, |request| self.inner.send(request))
-            .await
-    }
-}
-
-impl LimitTransport {
-    /// Sends `request` through `next` (the wrapped transport, or the layer below in the stack
-    /// [`ResilienceBuilder`](crate::ResilienceBuilder) builds as one future) once it has a slot.
-    pub(crate) async fn send_through<F, Fut>(
-        &self,
-        request: TransportRequest,
-        next: F,
-    ) -> Result<TransportResponse, TransportError>
-    where
-        F: FnOnce(TransportRequest) -> Fut,
-        Fut: Future<Output = Result<TransportResponse, TransportError>>,
-    {
         let (permit, request) = match self.limit.try_acquire() {
             Some(permit) => (permit, request),
-            // Boxed: waiting is the exception, and its future would otherwise take space in
-            // every call's.
-            None => Box::pin(self.wait_for_slot(request)).await?,
+            None => self.wait_for_slot(request).await?,
         };
-        let response = next(request).await?;
+        let response = self.inner.send(request).await?;
         let (status, headers, body) = response.into_parts();
         Ok(TransportResponse::new(
             status,

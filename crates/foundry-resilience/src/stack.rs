@@ -19,7 +19,6 @@ use crate::clock::{Clock, TokioClock};
 use crate::limit::{ConcurrencyLimit, LimitConfig, LimitTransport};
 use crate::retry::{BudgetConfig, RetryBudget, RetryPolicy, RetryTransport};
 use crate::rng::JitterRng;
-use crate::stack_transport::StackTransport;
 
 /// Composes retry, circuit breaker and concurrency limit over a transport.
 #[derive(Debug, Clone)]
@@ -89,43 +88,38 @@ impl ResilienceBuilder {
         self
     }
 
-    /// Wraps `inner` in the configured layers.
-    ///
-    /// The result behaves as the decorators nested in the order above, and is built as one
-    /// decorator that runs them as one future (one allocation per call, not one per layer).
+    /// Wraps `inner` in the configured layers, each a decorator over the next:
+    /// [`LimitTransport`] over [`RetryTransport`] over [`BreakerTransport`] over `inner`.
     pub fn build(self, inner: SharedTransport) -> Resilient {
         let breaker = self
             .breaker
             .map(|config| CircuitBreaker::new(config, self.clock.clone()));
         let budget = Arc::new(RetryBudget::new(self.budget));
-        let retry = self.retry.map(|policy| {
-            let rng = Arc::new(
-                self.seed
-                    .map_or_else(JitterRng::from_entropy, JitterRng::seeded),
-            );
-            RetryTransport::new(
-                inner.clone(),
-                policy,
-                budget.clone(),
-                self.clock.clone(),
-                rng,
-            )
-        });
         let limit = self
             .limit
             .map(|config| Arc::new(ConcurrencyLimit::new(config, self.clock.clone())));
-        let stack = StackTransport {
-            limit: limit
-                .as_ref()
-                .map(|limit| LimitTransport::new(inner.clone(), limit.clone())),
-            retry,
-            breaker: breaker
-                .as_ref()
-                .map(|breaker| BreakerTransport::new(inner.clone(), breaker.clone())),
-            inner,
-        };
+
+        let mut transport = inner;
+        if let Some(breaker) = &breaker {
+            transport = SharedTransport::new(BreakerTransport::new(transport, breaker.clone()));
+        }
+        if let Some(policy) = self.retry {
+            let rng = self
+                .seed
+                .map_or_else(JitterRng::from_entropy, JitterRng::seeded);
+            transport = SharedTransport::new(RetryTransport::new(
+                transport,
+                policy,
+                budget.clone(),
+                self.clock.clone(),
+                Arc::new(rng),
+            ));
+        }
+        if let Some(limit) = &limit {
+            transport = SharedTransport::new(LimitTransport::new(transport, limit.clone()));
+        }
         Resilient {
-            transport: SharedTransport::new(stack),
+            transport,
             breaker,
             limit,
             budget,

@@ -1,7 +1,6 @@
 //! The circuit-breaker decorator and the policy of what counts as a failure.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -127,29 +126,11 @@ impl BreakerTransport {
 #[async_trait]
 impl Transport for BreakerTransport {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
-        self.send_through(request, |request| self.inner.send(request))
-            .await
-    }
-}
-
-impl BreakerTransport {
-    /// Sends `request` through `next` (the wrapped transport, or the layer below in the stack
-    /// [`ResilienceBuilder`](crate::ResilienceBuilder) builds as one future) if the breaker
-    /// admits it, and records how it ends.
-    pub(crate) async fn send_through<F, Fut>(
-        &self,
-        request: TransportRequest,
-        next: F,
-    ) -> Result<TransportResponse, TransportError>
-    where
-        F: FnOnce(TransportRequest) -> Fut,
-        Fut: Future<Output = Result<TransportResponse, TransportError>>,
-    {
         let permit = self
             .breaker
             .try_acquire()
             .map_err(|rejection| rejection.into_error())?;
-        match next(request).await {
+        match self.inner.send(request).await {
             Err(error) => {
                 permit.record(self.policy.classify_error(&error));
                 Err(error)
@@ -159,7 +140,7 @@ impl BreakerTransport {
                     let (status, headers, body) = response.into_parts();
                     let watcher = BodyOutcome {
                         permit,
-                        policy: FailurePolicy::clone(&self.policy),
+                        policy: self.policy.clone(),
                     };
                     Ok(TransportResponse::new(
                         status,
@@ -180,8 +161,7 @@ impl BreakerTransport {
 /// server answered, and the caller chose to stop reading.
 struct BodyOutcome {
     permit: BreakerPermit,
-    // A copy, not a shared pointer: the default policy is two empty options.
-    policy: FailurePolicy,
+    policy: Arc<FailurePolicy>,
 }
 
 impl BodyWatcher for BodyOutcome {

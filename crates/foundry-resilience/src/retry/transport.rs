@@ -1,6 +1,5 @@
 //! The retry decorator.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -168,23 +167,6 @@ impl RetryTransport {
 #[async_trait]
 impl Transport for RetryTransport {
     async fn send(&self, request: TransportRequest) -> Result<TransportResponse, TransportError> {
-        self.send_through(request, |attempt| self.inner.send(attempt))
-            .await
-    }
-}
-
-impl RetryTransport {
-    /// The retry loop, each attempt sent through `next`: the wrapped transport, or the layer
-    /// below in the stack [`ResilienceBuilder`](crate::ResilienceBuilder) builds as one future.
-    pub(crate) async fn send_through<F, Fut>(
-        &self,
-        request: TransportRequest,
-        next: F,
-    ) -> Result<TransportResponse, TransportError>
-    where
-        F: Fn(TransportRequest) -> Fut,
-        Fut: Future<Output = Result<TransportResponse, TransportError>>,
-    {
         let started = self.clock.now();
         let idempotent = request.is_idempotent();
         let overrides = request.timeout_overrides();
@@ -216,13 +198,11 @@ impl RetryTransport {
                 method = %request.method(),
                 path = %request.path()
             );
-            let outcome = next(this_try).instrument(span).await;
+            let outcome = self.inner.send(this_try).instrument(span).await;
             let (outcome, verdict) = match outcome {
                 // A success is a success, whatever hints ride along with it.
                 Ok(response) if !is_error_status(response.status()) => return Ok(response),
-                // Boxed: only error answers need it, and its future would otherwise take space
-                // in every call's.
-                Ok(response) => Box::pin(self.judge_response(response, idempotent)).await,
+                Ok(response) => self.judge_response(response, idempotent).await,
                 Err(error) => {
                     let verdict = self.judge_error(&error, idempotent);
                     (Err(error), verdict)
