@@ -10,7 +10,7 @@ use foundry_transport::{ReqwestTransport, SharedTransport};
 use crate::cache::{AnswerCache, CacheConfig};
 use crate::client::{ClientSettings, FoundryClient};
 use crate::config::{Config, validate_endpoint};
-use crate::error::{Error, is_request_error_message};
+use crate::error::Error;
 use crate::server::ServerKind;
 
 /// The largest non-streamed answer read by default: 32 MiB.
@@ -213,14 +213,15 @@ fn counting_retries(policy: RetryPolicy, metrics: Arc<RequestMetrics>) -> RetryP
     })
 }
 
-/// Unless the policy has its own check: a 500 that describes a bad request (as Foundry's v1 Core
-/// answers malformed requests) is final — sending it again cannot help.
+/// Unless the policy has its own check: an answer that is not transient by the one
+/// classification of error answers ([`ErrorClass`](foundry_protocol::ErrorClass)) is final — a 500
+/// that describes a bad request (as Foundry's Core 1.x answers them), a model problem.
 fn with_request_error_check(policy: RetryPolicy) -> RetryPolicy {
     if policy.permanent.is_some() {
         return policy;
     }
     policy.permanent_when(|status, _, body| {
-        status.as_u16() == 500
-            && is_request_error_message(&foundry_protocol::ApiError::from_body(body).message)
+        foundry_protocol::ApiError::from_body(body).classify(status.as_u16())
+            != foundry_protocol::ErrorClass::Transient
     })
 }

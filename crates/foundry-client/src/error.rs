@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use foundry_protocol::{
-    ApiError, ChatResponse, DecodeError, FinishReason, IncompleteStream, ModelProblem,
+    ApiError, ChatResponse, DecodeError, ErrorClass, FinishReason, IncompleteStream, ModelProblem,
 };
 use foundry_resilience::{Rejection, rejection_of};
 use foundry_transport::http::{HeaderMap, StatusCode};
@@ -188,10 +188,10 @@ impl Error {
         body: Bytes,
     ) -> Self {
         let api = ApiError::from_body(&body);
-        let kind = match api.model_problem() {
-            Some(ModelProblem::NotFound) => ErrorKind::ModelNotFound,
-            Some(ModelProblem::NotDownloaded) => ErrorKind::ModelNotDownloaded,
-            Some(ModelProblem::NotLoaded) => ErrorKind::ModelNotLoaded,
+        let kind = match api.classify(status.as_u16()) {
+            ErrorClass::Model(ModelProblem::NotFound) => ErrorKind::ModelNotFound,
+            ErrorClass::Model(ModelProblem::NotDownloaded) => ErrorKind::ModelNotDownloaded,
+            ErrorClass::Model(ModelProblem::NotLoaded) => ErrorKind::ModelNotLoaded,
             _ if status == StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited,
             _ => ErrorKind::Api,
         };
@@ -333,10 +333,7 @@ impl Error {
             | ErrorKind::Overloaded
             | ErrorKind::StreamInterrupted
             | ErrorKind::Transport => true,
-            ErrorKind::Api => self.status().is_some_and(|s| {
-                matches!(s.as_u16(), 408 | 409 | 502 | 503 | 504)
-                    || (s.as_u16() == 500 && !self.is_request_error())
-            }),
+            ErrorKind::Api => self.class() == Some(ErrorClass::Transient),
             _ => false,
         }
     }
@@ -366,19 +363,15 @@ impl Error {
         self.kind() == ErrorKind::ModelNotLoaded
     }
 
-    /// A 500 that describes a bad request (Foundry's v1 Core answers malformed requests so):
-    /// sending it again cannot help.
-    pub(crate) fn is_request_error(&self) -> bool {
-        self.api_error()
-            .is_some_and(|api| is_request_error_message(&api.message))
+    /// What the server's error answer says about sending the request again (see
+    /// [`ErrorClass`]); `None` when the server did not answer with an error.
+    pub fn class(&self) -> Option<ErrorClass> {
+        let status = self.status()?.as_u16();
+        Some(match self.api_error() {
+            Some(api) => api.classify(status),
+            None => ApiError::default().classify(status),
+        })
     }
-}
-
-/// Messages of 500 answers that describe the request, not the server's health.
-pub(crate) fn is_request_error_message(message: &str) -> bool {
-    message.starts_with("Failed to handle OpenAI completion")
-        || message.starts_with("Invalid OpenAI JSON request")
-        || message.starts_with("Failed to handle OpenAI embeddings")
 }
 
 impl fmt::Display for Error {

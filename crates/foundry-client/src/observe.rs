@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use foundry_health::{
     FoundryCoreProbe, FoundryLegacyProbe, LlamaCppProbe, MetricsSnapshot, OpenAiProbe, Probe,
-    ProbeReport, RequestMetrics, is_loopback_url,
+    ProbeReport, RequestMetrics,
 };
+use foundry_transport::is_loopback_url;
 
 use crate::client::FoundryClient;
 use crate::error::Error;

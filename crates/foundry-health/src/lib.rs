@@ -50,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod detect;
 mod endpoints;
 mod memory;
 mod metrics;
@@ -60,8 +61,9 @@ mod state;
 #[cfg(test)]
 mod test_clock;
 
+pub use detect::{ServerInfo, detect};
 pub use endpoints::{Endpoint, EndpointLease, EndpointSet, NoEndpointAvailable};
-pub use memory::{MemoryFigure, MemorySource, is_loopback_url};
+pub use memory::{MemoryFigure, MemorySource};
 pub use metrics::{
     InFlight, LatencySummary, MetricsSnapshot, RateSummary, RequestMetrics, RequestRecord,
 };

@@ -47,25 +47,6 @@ pub enum MemorySource {
     },
 }
 
-/// Whether `url`'s host is on this machine (`localhost`, `127.0.0.0/8`, `[::1]`): only then can
-/// a process id the server reports name one of our processes.
-pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// What a probe knows about reading memory: whether the server's process is ours to read, a
 /// process id from elsewhere (the CLI), and the catalog's model sizes.
 #[derive(Debug, Clone, Default)]
@@ -159,16 +140,6 @@ fn resident_bytes(pid: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_urls_are_recognised() {
-        assert!(is_loopback_url("http://127.0.0.1:5272/v1"));
-        assert!(is_loopback_url("http://localhost:8080"));
-        assert!(is_loopback_url("http://[::1]:80/"));
-        assert!(is_loopback_url("http://user:pw@127.0.0.2"));
-        assert!(!is_loopback_url("http://10.0.0.5:5272"));
-        assert!(!is_loopback_url("http://example.invalid/"));
-    }
 
     #[test]
     fn our_own_process_is_readable_and_labelled() {

@@ -1,49 +1,11 @@
 //! What one probe found: [`ProbeReport`] and its parts.
 
-use std::fmt;
 use std::time::Duration;
 
 use foundry_transport::ErrorKind;
 
 use crate::memory::MemoryFigure;
-
-/// The kinds of server the probes recognise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ServerKind {
-    /// Foundry Local's legacy CLI service (`/openai/*`).
-    FoundryLegacy,
-    /// Foundry Local's web service on the C# Core 1.x (Kestrel).
-    FoundryCore1,
-    /// Foundry Local's web service on the C++ Core 2.x (oatpp).
-    FoundryCore2,
-    /// llama.cpp's `llama-server`.
-    LlamaCpp,
-    /// Any other OpenAI-compatible server.
-    OpenAiCompatible,
-}
-
-impl ServerKind {
-    /// Whether this is a Foundry Local service of any generation.
-    pub fn is_foundry(self) -> bool {
-        matches!(
-            self,
-            Self::FoundryLegacy | Self::FoundryCore1 | Self::FoundryCore2
-        )
-    }
-}
-
-impl fmt::Display for ServerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::FoundryLegacy => "Foundry Local (legacy service)",
-            Self::FoundryCore1 => "Foundry Local (Core 1.x web service)",
-            Self::FoundryCore2 => "Foundry Local (Core 2.x web service)",
-            Self::LlamaCpp => "llama.cpp server",
-            Self::OpenAiCompatible => "OpenAI-compatible server",
-        })
-    }
-}
+pub use foundry_protocol::ServerKind;
 
 /// The verdict of one probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

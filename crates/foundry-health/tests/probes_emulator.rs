@@ -3,7 +3,7 @@
 use foundry_emulator::{Catalog, Dialect, Emulator, EmulatorConfig, EmulatorHandle};
 use foundry_health::{
     FoundryCoreProbe, FoundryLegacyProbe, MemorySource, OpenAiProbe, Probe, ProbeOutcome,
-    ProblemKind, ServerKind, is_loopback_url, probe_for,
+    ProblemKind, ServerKind, probe_for,
 };
 use foundry_protocol::ModelInfo;
 use foundry_transport::{ReqwestTransport, SharedTransport};
@@ -45,7 +45,7 @@ async fn core_probe_reads_both_cores_and_the_core2_process_memory() {
         (Dialect::G2Core2, ServerKind::FoundryCore2),
     ] {
         let emulator = emulator(dialect).await;
-        assert!(is_loopback_url(emulator.url()));
+        assert!(foundry_transport::is_loopback_url(emulator.url()));
         let probe = FoundryCoreProbe::new(transport(&emulator))
             .local_process(true)
             .catalog(catalog());

@@ -39,6 +39,23 @@ pub enum ModelProblem {
     NotLoaded,
 }
 
+/// What an error answer says about sending the same request again: the one classification the
+/// retry policy and the client's error predicates share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The server is busy, starting or failing for now: the same request may succeed later
+    /// (408, 409, 429, 500, 502, 503, 504).
+    Transient,
+    /// The request itself is wrong and sending it again cannot help: 400, 404, 413, 422, and a
+    /// 500 whose message describes the request (Foundry's Core 1.x answers bad requests so).
+    Request,
+    /// A problem with the model the request named; readying the model may help, resending not.
+    Model(ModelProblem),
+    /// Anything else (authentication, 501 "not implemented", ...): not worth resending as it is.
+    Other,
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     error: Option<Value>,
@@ -80,6 +97,28 @@ impl ApiError {
             },
             other => Self::new(text_of(other)),
         }
+    }
+
+    /// What this error, answered with `status`, says about sending the request again.
+    pub fn classify(&self, status: u16) -> ErrorClass {
+        if let Some(problem) = self.model_problem() {
+            return ErrorClass::Model(problem);
+        }
+        match status {
+            400 | 404 | 413 | 422 => ErrorClass::Request,
+            500 if self.describes_request() => ErrorClass::Request,
+            408 | 409 | 429 | 500 | 502 | 503 | 504 => ErrorClass::Transient,
+            _ => ErrorClass::Other,
+        }
+    }
+
+    /// Whether the message says the request could not be handled as sent: Foundry Core 1.x
+    /// answers malformed requests with a 500 worded so.
+    fn describes_request(&self) -> bool {
+        let message = self.message.as_str();
+        message.starts_with("Failed to handle OpenAI completion")
+            || message.starts_with("Invalid OpenAI JSON request")
+            || message.starts_with("Failed to handle OpenAI embeddings")
     }
 
     /// Which model problem, if any, this message reports (Foundry Local's wordings, all generations).
@@ -227,6 +266,33 @@ mod tests {
             r#"{"error":null}"#
         );
         assert_eq!(ApiError::from_body(b"[1,2]").message, "[1,2]");
+    }
+
+    #[test]
+    fn classifies_answers_for_resending() {
+        let class = |status, message: &str| ApiError::new(message).classify(status);
+        assert_eq!(class(503, "Loading model"), ErrorClass::Transient);
+        assert_eq!(class(429, ""), ErrorClass::Transient);
+        assert_eq!(class(500, "CUDA out of memory"), ErrorClass::Transient);
+        assert_eq!(
+            class(
+                500,
+                "Failed to handle OpenAI completion: Expected 'messages' to be an array"
+            ),
+            ErrorClass::Request
+        );
+        for status in [400, 404, 413, 422] {
+            assert_eq!(class(status, "bad"), ErrorClass::Request, "{status}");
+        }
+        assert_eq!(
+            class(
+                500,
+                "Failed to handle OpenAI completion: Model 'x' is not loaded"
+            ),
+            ErrorClass::Model(ModelProblem::NotLoaded)
+        );
+        assert_eq!(class(401, "no key"), ErrorClass::Other);
+        assert_eq!(class(501, "embeddings are off"), ErrorClass::Other);
     }
 
     #[test]

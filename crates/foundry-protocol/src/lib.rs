@@ -47,10 +47,11 @@ pub mod foundry;
 mod llama;
 mod models;
 mod serde_util;
+mod server_kind;
 mod sse;
 mod usage;
 
-pub use api_error::{ApiError, ModelProblem};
+pub use api_error::{ApiError, ErrorClass, ModelProblem};
 pub use chat::{
     ChatAccumulator, ChatChoice, ChatChunk, ChatRequest, ChatResponse, ChunkChoice, ContentPart,
     Delta, FunctionCall, FunctionCallDelta, FunctionDefinition, ImageUrl, IncompleteStream,
@@ -66,6 +67,7 @@ pub use finish_reason::FinishReason;
 pub use foundry::{DownloadProgress, ModelInfo, ServiceStatus};
 pub use llama::{LlamaHealth, LlamaProps};
 pub use models::{ModelList, ModelObject};
+pub use server_kind::ServerKind;
 pub use sse::{
     ChatStreamDecoder, CompletionStreamDecoder, DEFAULT_MAX_EVENT_SIZE, Events, JsonStreamDecoder,
     SseDecoder, SseError, SseEvent, StreamError, StreamEvent,

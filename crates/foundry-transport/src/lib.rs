@@ -50,6 +50,7 @@ pub use crate::response::TransportResponse;
 pub use crate::shared::SharedTransport;
 pub use crate::timeouts::Timeouts;
 pub use crate::transport::Transport;
+pub use crate::url::is_loopback_url;
 
 #[cfg(feature = "reqwest")]
 pub use crate::reqwest_transport::{

@@ -53,6 +53,25 @@ pub(crate) fn path_of(target: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `url`'s host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`. Only then may an
+/// API key go over plain `http`, and a process id the server reports name one of our processes.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `url` with any `user:password@` replaced, for error messages and `Debug`.
 #[cfg(any(feature = "reqwest", feature = "mock"))]
 pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
@@ -74,6 +93,28 @@ pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognized() {
+        for url in [
+            "http://127.0.0.1:5272",
+            "http://localhost",
+            "http://[::1]:8080/v1",
+            "http://user:pw@127.0.0.2:1",
+            "http://127.0.0.1:5272/v1",
+            "http://localhost:8080?x",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.1:5272",
+            "http://example.com",
+            "http://127.0.0.1.example.com",
+            "http://example.invalid/",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 
     #[test]
     fn absolute_needs_a_scheme() {

@@ -67,7 +67,9 @@ pub(crate) fn refuses_json_schema(error: &Error) -> bool {
             .is_some_and(|body| names(&String::from_utf8_lossy(body)));
     let status = error.status().map(|s| s.as_u16());
     named
-        && (matches!(status, Some(400 | 422)) || (status == Some(500) && error.is_request_error()))
+        && (matches!(status, Some(400 | 422))
+            || (status == Some(500)
+                && error.class() == Some(foundry_protocol::ErrorClass::Request)))
 }
 
 /// `request` asking for JSON in `mode`: `response_format` set (replacing the caller's), and in

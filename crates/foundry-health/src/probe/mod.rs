@@ -50,7 +50,7 @@ pub fn probe_for(kind: ServerKind, transport: SharedTransport) -> Arc<dyn Probe>
             Arc::new(FoundryCoreProbe::new(transport))
         }
         ServerKind::LlamaCpp => Arc::new(LlamaCppProbe::new(transport)),
-        ServerKind::OpenAiCompatible => Arc::new(OpenAiProbe::new(transport)),
+        _ => Arc::new(OpenAiProbe::new(transport)),
     }
 }
 
@@ -79,7 +79,7 @@ macro_rules! probe_settings {
             /// Says that the server runs on this machine, so a process id it reports names one of
             /// our processes and its resident memory may be read. Off by default: a remote
             /// server's process id would name an unrelated local process. See
-            /// [`is_loopback_url`](crate::is_loopback_url).
+            /// [`is_loopback_url`](foundry_transport::is_loopback_url).
             #[must_use]
             pub fn local_process(mut self, local: bool) -> Self {
                 self.base.memory.local = local;

@@ -8,7 +8,7 @@ use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 use super::{DEFAULT_TIMEOUTS, Description, ReqwestTransport, USER_AGENT};
 use crate::request::mark_credentials_sensitive;
-use crate::url::redact_userinfo;
+use crate::url::{is_loopback_url, redact_userinfo};
 use crate::{ErrorKind, Timeouts, TransportError};
 
 /// Configures a [`ReqwestTransport`]; see [`ReqwestTransport::builder`].
@@ -103,7 +103,7 @@ impl ReqwestTransportBuilder {
             && !self.plaintext_key_allowed
             && let Some(url) = &base_url
             && url.starts_with("http://")
-            && !is_loopback_host(url)
+            && !is_loopback_url(url)
         {
             return Err(TransportError::new(
                 ErrorKind::InvalidInput,
@@ -186,47 +186,9 @@ impl fmt::Debug for ReqwestTransportBuilder {
     }
 }
 
-/// Whether the host of `url` (`http://host:port/...`) is this machine: `localhost`, `127.0.0.0/8`
-/// or `[::1]`.
-fn is_loopback_host(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host_port = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
-mod loopback_tests {
+mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_hosts_are_recognized() {
-        for url in [
-            "http://127.0.0.1:5272",
-            "http://localhost",
-            "http://[::1]:8080/v1",
-            "http://user:pw@127.0.0.2:1",
-        ] {
-            assert!(is_loopback_host(url), "{url}");
-        }
-        for url in [
-            "http://10.0.0.1:5272",
-            "http://example.com",
-            "http://127.0.0.1.example.com",
-        ] {
-            assert!(!is_loopback_host(url), "{url}");
-        }
-    }
 
     #[test]
     fn a_key_over_plain_http_to_another_host_needs_an_opt_in() {
