@@ -3,13 +3,11 @@
 //! figure came from). Runs for `FOUNDRY_MONITOR_SECONDS` (default 3) and then stops.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use examples::{ExampleResult, connect, run};
 use foundry_client::{HealthMonitor, MonitorConfig};
 use foundry_emulator::Dialect;
-use foundry_resilience::TokioClock;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -32,7 +30,7 @@ async fn health_monitor() -> ExampleResult {
     );
     let probe = client.health_probe().await?;
     let config = MonitorConfig::default().interval(Duration::from_millis(500));
-    let mut monitor = HealthMonitor::start(probe, config, Arc::new(TokioClock));
+    let mut monitor = HealthMonitor::start(probe, config);
     if let Some(breaker) = client.breaker() {
         // An unhealthy server opens the client's breaker at once, before calls fail one by one.
         monitor = monitor.with_breaker(breaker);

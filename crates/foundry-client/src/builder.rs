@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use foundry_health::RequestMetrics;
-use foundry_resilience::{BreakerConfig, LimitConfig, RetryPolicy};
+use foundry_resilience::{BreakerConfig, Clock, LimitConfig, RetryPolicy, TokioClock};
 use foundry_transport::{ReqwestTransport, SharedTransport};
 
 use crate::cache::{AnswerCache, CacheConfig};
@@ -177,7 +177,8 @@ impl ClientBuilder {
                 SharedTransport::new(builder.build().map_err(|e| Error::config("endpoint", e))?)
             }
         };
-        let metrics = Arc::new(RequestMetrics::new());
+        let clock: Arc<dyn Clock> = Arc::new(TokioClock);
+        let metrics = Arc::new(RequestMetrics::with_clock(clock.clone()));
         let policy = with_request_error_check(
             self.retry
                 .unwrap_or_else(|| RetryPolicy::with_max_retries(self.config.retries)),
@@ -195,8 +196,11 @@ impl ClientBuilder {
             load_on_demand: self.load_on_demand.unwrap_or(true),
             max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY),
             catalog_ttl: self.catalog_ttl.unwrap_or(Duration::from_secs(300)),
-            cache: self.cache.map(AnswerCache::new),
+            cache: self
+                .cache
+                .map(|config| AnswerCache::new(config, clock.clone())),
             metrics,
+            clock,
         };
         Ok(FoundryClient::from_settings(self.config, settings))
     }

@@ -1,11 +1,12 @@
 //! An opt-in cache of non-streamed chat answers, for deterministic requests only.
 
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use foundry_protocol::{ChatRequest, ChatResponse};
+use foundry_resilience::Clock;
 use lru::LruCache;
 
 /// The settings of the answer cache.
@@ -42,16 +43,19 @@ pub struct CacheStats {
 #[derive(Debug)]
 pub(crate) struct AnswerCache {
     ttl: Duration,
+    clock: Arc<dyn Clock>,
     entries: Mutex<LruCache<String, (Instant, ChatResponse)>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl AnswerCache {
-    pub(crate) fn new(config: CacheConfig) -> Self {
+    /// An empty cache whose answers age on `clock` (the client's).
+    pub(crate) fn new(config: CacheConfig, clock: Arc<dyn Clock>) -> Self {
         let capacity = NonZeroUsize::new(config.capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
             ttl: config.ttl,
+            clock,
             entries: Mutex::new(LruCache::new(capacity)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -69,9 +73,12 @@ impl AnswerCache {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<ChatResponse> {
+        let now = self.clock.now();
         let mut entries = self.lock();
         let found = match entries.get(key) {
-            Some((stored, response)) if stored.elapsed() < self.ttl => Some(response.clone()),
+            Some((stored, response)) if now.saturating_duration_since(*stored) < self.ttl => {
+                Some(response.clone())
+            }
             Some(_) => {
                 entries.pop(key);
                 None
@@ -87,8 +94,9 @@ impl AnswerCache {
         found
     }
 
-    pub(crate) fn put(&self, key: String, response: &ChatResponse) {
-        self.lock().put(key, (Instant::now(), response.clone()));
+    pub(crate) fn put(&self, key: String, response: ChatResponse) {
+        let now = self.clock.now();
+        self.lock().put(key, (now, response));
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -111,6 +119,7 @@ impl AnswerCache {
 mod tests {
     use super::*;
     use foundry_protocol::Message;
+    use foundry_resilience::TokioClock;
 
     #[test]
     fn only_deterministic_requests_have_a_key() {
@@ -126,15 +135,18 @@ mod tests {
 
     #[test]
     fn entries_expire_and_the_least_recent_goes_first() {
-        let cache = AnswerCache::new(CacheConfig {
-            capacity: 2,
-            ttl: Duration::from_secs(3600),
-        });
+        let cache = AnswerCache::new(
+            CacheConfig {
+                capacity: 2,
+                ttl: Duration::from_secs(3600),
+            },
+            Arc::new(TokioClock),
+        );
         let answer = ChatResponse::default();
-        cache.put("a".into(), &answer);
-        cache.put("b".into(), &answer);
+        cache.put("a".into(), answer.clone());
+        cache.put("b".into(), answer.clone());
         assert!(cache.get("a").is_some());
-        cache.put("c".into(), &answer); // Evicts "b", the least recently used.
+        cache.put("c".into(), answer.clone()); // Evicts "b", the least recently used.
         assert!(cache.get("b").is_none());
         assert_eq!(
             cache.stats(),
@@ -144,11 +156,30 @@ mod tests {
                 entries: 2
             }
         );
-        let expired = AnswerCache::new(CacheConfig {
-            capacity: 2,
-            ttl: Duration::ZERO,
-        });
-        expired.put("a".into(), &answer);
+        let expired = AnswerCache::new(
+            CacheConfig {
+                capacity: 2,
+                ttl: Duration::ZERO,
+            },
+            Arc::new(TokioClock),
+        );
+        expired.put("a".into(), answer);
         assert!(expired.get("a").is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_age_on_the_clients_clock() {
+        let cache = AnswerCache::new(
+            CacheConfig {
+                capacity: 2,
+                ttl: Duration::from_secs(60),
+            },
+            Arc::new(TokioClock),
+        );
+        cache.put("a".into(), ChatResponse::default());
+        tokio::time::advance(Duration::from_secs(59)).await;
+        assert!(cache.get("a").is_some());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(cache.get("a").is_none(), "expired on the paused clock");
     }
 }

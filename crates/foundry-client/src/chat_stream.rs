@@ -1,14 +1,9 @@
 //! The stream a streamed chat answer is read from: chunks as they arrive, the whole answer on
 //! the side, and a typed error — never a silent end — when the stream stops early.
-//!
-//! The end-of-stream paths run once per stream at most and are `#[cold]`, kept out of line: the
-//! code a stream runs per chunk then stays small, which is most of its cost (see
-//! `docs/PERFORMANCE.md`).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use foundry_health::InFlight;
 use foundry_protocol::{
     ChatAccumulator, ChatChunk, ChatResponse, ChatStreamDecoder, IncompleteStream, StreamError,
     StreamEvent, Usage,
@@ -17,6 +12,7 @@ use foundry_transport::BodyStream;
 use futures_core::Stream;
 
 use crate::error::{Error, ErrorKind};
+use crate::pipeline::{Observation, Outcome};
 
 const WHAT: &str = "streamed chat completion";
 
@@ -31,17 +27,16 @@ pub struct ChatStream {
     /// Set once the end (complete, or an error) is decided: nothing more is decoded.
     stopped: bool,
     decoder: ChatStreamDecoder,
-    // Apart from the decoder, so decoded events go straight into it while the decoder is
-    // borrowed (a chunk is a couple of hundred bytes; every move copies it).
     progress: Progress,
 }
 
 /// What the stream has produced so far.
 #[derive(Debug)]
 struct Progress {
-    /// Measures the call for the client's metrics; finished when the stream ends.
-    flight: Option<InFlight>,
-    /// The last usage seen, for the metrics' token count.
+    /// The call's span and metrics, ended when the stream ends.
+    observation: Option<Observation>,
+    /// The model the server named, and the last usage seen, for the span and the metrics.
+    model: Option<String>,
     last_usage: Option<Usage>,
     accumulator: ChatAccumulator,
     /// The error that ended the stream, until it is handed on.
@@ -49,13 +44,14 @@ struct Progress {
 }
 
 impl ChatStream {
-    pub(crate) fn new(body: BodyStream, accumulator: ChatAccumulator, flight: InFlight) -> Self {
+    pub(crate) fn new(body: BodyStream, accumulator: ChatAccumulator) -> Self {
         Self {
             body: Some(body),
             stopped: false,
             decoder: ChatStreamDecoder::default(),
             progress: Progress {
-                flight: Some(flight),
+                observation: None,
+                model: None,
                 last_usage: None,
                 accumulator,
                 failure: None,
@@ -79,10 +75,8 @@ impl ChatStream {
         self.progress.accumulator.text()
     }
 
-    /// The next thing to hand on from the bytes already received, if any: a chunk straight
-    /// from the decoder (matched once and returned, never queued: a chunk is a couple of
-    /// hundred bytes and every move copies it), or the end of the stream once the body has
-    /// ended and its tail is decoded.
+    /// The next thing to hand on from the bytes already received, if any: a chunk, or the end
+    /// of the stream once the body has ended and its tail is decoded.
     fn next_buffered(&mut self) -> Option<Result<ChatChunk, Error>> {
         loop {
             if let Some(error) = self.progress.failure.take() {
@@ -114,8 +108,6 @@ impl ChatStream {
     }
 
     /// The body ended and every event in it was taken: complete, or an interruption.
-    #[cold]
-    #[inline(never)]
     fn finish_body(&mut self) {
         self.stop();
         if self.progress.accumulator.is_complete() {
@@ -128,8 +120,6 @@ impl ChatStream {
     }
 
     /// The body failed: an interruption, or a timeout when the body stalled.
-    #[cold]
-    #[inline(never)]
     fn fail_body(&mut self, cause: foundry_transport::TransportError) {
         self.stop();
         let partial = self.progress.take_partial();
@@ -145,9 +135,12 @@ impl ChatStream {
 impl Progress {
     fn note_chunk(&mut self, chunk: &ChatChunk) {
         if self.accumulator.chunk_count() == 0
-            && let Some(flight) = self.flight.as_mut()
+            && let Some(observation) = self.observation.as_mut()
         {
-            flight.first_token();
+            observation.first_chunk();
+        }
+        if self.model.is_none() {
+            self.model.clone_from(&chunk.model);
         }
         if let Some(usage) = &chunk.usage {
             self.last_usage = Some(usage.clone());
@@ -156,8 +149,6 @@ impl Progress {
     }
 
     /// The stream ended with an error event (the server's error) or undecodable bytes.
-    #[cold]
-    #[inline(never)]
     fn end_with_stream_error(&mut self, error: StreamError) {
         let partial = self.take_partial();
         let error = match error {
@@ -167,8 +158,6 @@ impl Progress {
         self.end_with(error);
     }
 
-    #[cold]
-    #[inline(never)]
     fn take_partial(&mut self) -> IncompleteStream {
         match std::mem::take(&mut self.accumulator).finish() {
             Err(incomplete) => incomplete,
@@ -176,22 +165,26 @@ impl Progress {
         }
     }
 
-    #[cold]
-    #[inline(never)]
     fn end_with(&mut self, error: Error) {
-        if let Some(flight) = self.flight.take() {
-            flight.failure(error.kind().as_str());
+        if let Some(observation) = self.observation.take() {
+            observation.fail(&error);
         }
         self.failure = Some(error);
     }
 
     /// The stream ended complete: the call counts as a success with its generated tokens.
-    #[cold]
-    #[inline(never)]
     fn end_complete(&mut self) {
-        if let Some(flight) = self.flight.take() {
-            flight.success(self.last_usage.as_ref().map(|u| u.completion_tokens));
+        if let Some(observation) = self.observation.take() {
+            observation.succeed(self.model.as_deref(), self.last_usage.as_ref());
         }
+    }
+}
+
+// The stream keeps its call's span and metrics until it ends (dropped unfinished, the metrics
+// count it as cancelled).
+impl Outcome for ChatStream {
+    fn observed(&mut self, observation: Observation) {
+        self.progress.observation = Some(observation);
     }
 }
 

@@ -36,6 +36,16 @@ struct Inner {
     settings: ClientSettings,
     stack: OnceCell<Stack>,
     models: ModelDirectory,
+    learned: Learned,
+}
+
+/// What the client learned about its server's habits while talking to it.
+#[derive(Debug, Default)]
+pub(crate) struct Learned {
+    /// The server refused `response_format` `json_schema`: structured output asks for
+    /// `json_object` instead from then on.
+    #[cfg_attr(not(feature = "structured"), allow(dead_code))]
+    pub(crate) json_schema_refused: std::sync::atomic::AtomicBool,
 }
 
 /// Everything the builder decided.
@@ -52,6 +62,8 @@ pub(crate) struct ClientSettings {
     pub(crate) catalog_ttl: std::time::Duration,
     pub(crate) cache: Option<crate::cache::AnswerCache>,
     pub(crate) metrics: Arc<foundry_health::RequestMetrics>,
+    /// The one clock of the client: resilience, metrics, the cache and the catalog age on it.
+    pub(crate) clock: Arc<dyn foundry_resilience::Clock>,
 }
 
 /// The server's kind and the resilience stack that suits it, set up on first use.
@@ -73,13 +85,14 @@ impl FoundryClient {
     }
 
     pub(crate) fn from_settings(config: Config, settings: ClientSettings) -> Self {
-        let models = ModelDirectory::new(settings.catalog_ttl);
+        let models = ModelDirectory::new(settings.catalog_ttl, settings.clock.clone());
         Self {
             inner: Arc::new(Inner {
                 config,
                 settings,
                 stack: OnceCell::new(),
                 models,
+                learned: Learned::default(),
             }),
         }
     }
@@ -137,6 +150,11 @@ impl FoundryClient {
         &self.inner.settings
     }
 
+    #[cfg_attr(not(feature = "structured"), allow(dead_code))]
+    pub(crate) fn learned(&self) -> &Learned {
+        &self.inner.learned
+    }
+
     /// The model to use: the request's, else the configured default.
     pub(crate) fn model_or_default(&self, model: &str) -> String {
         if model.is_empty() {
@@ -149,15 +167,6 @@ impl FoundryClient {
     /// The detected server and its stack; detection runs once (a failed detection is retried on
     /// the next call).
     pub(crate) async fn stack(&self) -> Result<&Stack, Error> {
-        match self.inner.stack.get() {
-            Some(stack) => Ok(stack),
-            // Boxed: detection is a one-off, and every call's future would otherwise carry its
-            // space.
-            None => Box::pin(self.init_stack()).await,
-        }
-    }
-
-    async fn init_stack(&self) -> Result<&Stack, Error> {
         self.inner
             .stack
             .get_or_try_init(|| async {
@@ -172,6 +181,7 @@ impl FoundryClient {
                     LimitConfig::new(slots.unwrap_or_else(|| default_concurrency(info.kind)), 1024)
                 });
                 let resilient = ResilienceBuilder::new()
+                    .clock(settings.clock.clone())
                     .retry(settings.retry.clone())
                     .breaker(settings.breaker)
                     .limit(limit)
@@ -197,9 +207,7 @@ impl FoundryClient {
         if response.status().is_success() {
             return Ok(response);
         }
-        // Boxed: reading an error body is the exception, and its future would otherwise take
-        // space in every call's.
-        Err(Box::pin(error_of_response(response, what)).await)
+        Err(error_of_response(response, what).await)
     }
 
     /// Sends a request and reads its whole (bounded) body.

@@ -53,6 +53,7 @@ mod error;
 mod inference;
 mod models;
 mod observe;
+mod pipeline;
 mod raw;
 mod routes;
 mod server;
@@ -87,11 +88,25 @@ pub use foundry_health::{
 };
 pub use foundry_protocol::foundry::LoadOutcome;
 pub use foundry_protocol::{
-    ChatChunk, ChatRequest, ChatResponse, CompletionRequest, CompletionResponse, DownloadProgress,
-    EmbeddingsRequest, EmbeddingsResponse, FinishReason, Message, ModelInfo, ModelList,
-    ResponseFormat, Role, Tool, ToolCall, ToolChoice, Usage,
+    ApiError, ChatChunk, ChatRequest, ChatResponse, CompletionRequest, CompletionResponse,
+    DownloadProgress, EmbeddingsRequest, EmbeddingsResponse, ErrorClass, FinishReason, Message,
+    ModelInfo, ModelList, ResponseFormat, Role, Tool, ToolCall, ToolChoice, Usage,
 };
-pub use foundry_resilience::{BreakerConfig, CircuitState, LimitConfig, RetryPolicy};
+pub use foundry_resilience::{
+    BreakerConfig, CircuitBreaker, CircuitState, ConcurrencyLimit, LimitConfig, RetryPolicy,
+};
+pub use foundry_transport::{SharedTransport, Timeouts};
+
+/// Probes, the health monitor, request metrics and endpoint choice (the `foundry-health` crate).
+pub use foundry_health as health;
+/// Wire types and decoders (the `foundry-protocol` crate).
+pub use foundry_protocol as protocol;
+/// Retry, circuit breaker and concurrency limit as transport decorators (the
+/// `foundry-resilience` crate).
+pub use foundry_resilience as resilience;
+/// The HTTP seam: the `Transport` trait, its request, response and error types, the mock
+/// transport when its feature is on (the `foundry-transport` crate).
+pub use foundry_transport as transport;
 
 /// The README's examples compile as doc tests.
 #[cfg(doctest)]

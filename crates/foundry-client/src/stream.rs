@@ -1,8 +1,6 @@
 //! Starting a streamed chat answer: the request, load-on-demand, and the checks before the first
 //! chunk (the chunks themselves are read by [`ChatStream`]).
 
-use std::future::Future;
-
 use foundry_protocol::{ChatAccumulator, ChatRequest, StreamOptions};
 use foundry_transport::{Body, BodyStream};
 use futures_util::StreamExt;
@@ -11,6 +9,7 @@ use crate::chat_stream::ChatStream;
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
 use crate::inference::set_model;
+use crate::pipeline::Operation;
 use crate::routes;
 use crate::server::ServerKind;
 
@@ -24,45 +23,33 @@ impl FoundryClient {
     /// reason on every choice ends with a [`StreamInterrupted`](ErrorKind::StreamInterrupted)
     /// error carrying the partial answer. Dropping the stream cancels the request. A final usage
     /// chunk is asked for unless the request says otherwise.
-    //
-    // Not an `async fn`, for the reason given at [`chat`](Self::chat).
-    pub fn chat_stream(
-        &self,
-        mut request: ChatRequest,
-    ) -> impl Future<Output = Result<ChatStream, Error>> + Send + '_ {
+    pub async fn chat_stream(&self, mut request: ChatRequest) -> Result<ChatStream, Error> {
         request.stream = Some(true);
         if request.stream_options.is_none() {
             request.stream_options = Some(StreamOptions::with_usage());
         }
-        async move {
+        let model = self.model_or_default(&request.model);
+        self.run(Operation::CHAT_STREAM, Some(&model), None, |name| {
+            set_model(&mut request.model, name);
+            let body = Self::post_json(routes::CHAT, &request);
             let accumulator = ChatAccumulator::for_request(&request);
-            let flight = self.metrics().start();
-            let model = self.model_or_default(&request.model);
-            let response = self
-                .with_model(&model, |name| {
-                    set_model(&mut request.model, name);
-                    let body = Self::post_json(routes::CHAT, &request);
-                    async move { self.execute(body?, WHAT).await }
-                })
-                .await;
-            let body = match response.and_then(require_event_stream) {
-                // Boxed: only Core 1.x needs it, and every stream's future would otherwise carry its
-                // space.
-                Ok(response) if self.may_refuse_with_empty_stream() => {
-                    Box::pin(self.core1_stream_body(&model, &request, response.into_stream())).await
-                }
-                Ok(response) => Ok(response.into_stream()),
-                Err(error) => Err(error),
-            };
-            let body = match body {
-                Ok(body) => body,
-                Err(error) => {
-                    flight.failure(error.kind().as_str());
-                    return Err(error);
-                }
-            };
-            Ok(ChatStream::new(body, accumulator, flight))
-        }
+            // Kept for the one case that sends again (see `core1_stream_body`).
+            let again = self
+                .may_refuse_with_empty_stream()
+                .then(|| (model.clone(), request.clone()));
+            async move {
+                let response = require_event_stream(self.execute(body?, WHAT).await?)?;
+                let body = match again {
+                    Some((model, request)) => {
+                        self.core1_stream_body(&model, &request, response.into_stream())
+                            .await?
+                    }
+                    None => response.into_stream(),
+                };
+                Ok(ChatStream::new(body, accumulator))
+            }
+        })
+        .await
     }
 }
 
@@ -97,7 +84,7 @@ impl FoundryClient {
             return Ok(Body::from_stream(whole).into_stream());
         }
         tracing::info!(model, "the stream closed before a byte: readying the model");
-        let ready = self.ensure_ready(model).await?;
+        let ready = self.ready(model).await?;
         let mut again = request.clone();
         again.model = ready.id;
         let response = self

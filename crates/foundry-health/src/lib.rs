@@ -42,7 +42,7 @@
 //! server.on(Method::GET, "/v1/models").reply(MockResponse::json(r#"{"data":[{"id":"m"}]}"#));
 //! let probe = OpenAiProbe::new(SharedTransport::new(server));
 //! let config = MonitorConfig::default().interval(Duration::from_secs(5));
-//! let monitor = HealthMonitor::start(probe, config, Arc::new(TokioClock));
+//! let monitor = HealthMonitor::start(probe, config);
 //! let mut changes = monitor.subscribe();
 //! changes.wait_for(|status| *status == HealthStatus::Healthy).await.unwrap();
 //! assert_eq!(monitor.snapshot().last_report.unwrap().loaded_models.unwrap(), ["m"]);

@@ -67,7 +67,7 @@ fn config() -> MonitorConfig {
 #[tokio::test(start_paused = true)]
 async fn goes_down_after_three_failures_and_back_after_two_successes() {
     let server = Switch::new(Duration::ZERO);
-    let monitor = HealthMonitor::start(server.probe(), config(), Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(server.probe(), config());
     let mut changes = monitor.subscribe();
     assert_eq!(*changes.borrow(), HealthStatus::Starting);
     changes.changed().await.unwrap();
@@ -98,7 +98,7 @@ async fn goes_down_after_three_failures_and_back_after_two_successes() {
 #[tokio::test(start_paused = true)]
 async fn dropping_the_handle_stops_the_probes() {
     let server = Switch::new(Duration::ZERO);
-    let monitor = HealthMonitor::start(server.probe(), config(), Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(server.probe(), config());
     tokio::time::sleep(Duration::from_secs(12)).await;
     assert_eq!(server.hits.load(Ordering::SeqCst), 3, "at 0, 5 and 10 s");
     drop(monitor);
@@ -114,7 +114,7 @@ async fn the_interval_is_jittered_within_bounds_and_repeatable_with_a_seed() {
             .interval(Duration::from_secs(10))
             .jitter(0.2)
             .seed(seed);
-        let monitor = HealthMonitor::start(server.probe(), config, Arc::new(TokioClock));
+        let monitor = HealthMonitor::start(server.probe(), config);
         tokio::time::sleep(Duration::from_secs(200)).await;
         drop(monitor);
         let at = server.at.lock().unwrap().clone();
@@ -141,8 +141,7 @@ async fn an_unhealthy_server_opens_the_breaker_until_probes_pass() {
     let server = Switch::new(Duration::ZERO);
     server.set(false);
     let breaker = CircuitBreaker::new(BreakerConfig::default(), Arc::new(TokioClock));
-    let monitor = HealthMonitor::start(server.probe(), config(), Arc::new(TokioClock))
-        .with_breaker(breaker.clone());
+    let monitor = HealthMonitor::start(server.probe(), config()).with_breaker(breaker.clone());
     let mut changes = monitor.subscribe();
     changes
         .wait_for(|status| *status == HealthStatus::Unhealthy)
@@ -170,7 +169,7 @@ async fn an_unhealthy_server_opens_the_breaker_until_probes_pass() {
 #[tokio::test(start_paused = true)]
 async fn a_probe_that_hangs_counts_as_unreachable_after_the_timeout() {
     let server = Switch::new(Duration::from_secs(30));
-    let monitor = HealthMonitor::start(server.probe(), config(), Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(server.probe(), config());
     let mut changes = monitor.subscribe();
     changes
         .wait_for(|status| *status == HealthStatus::Unhealthy)
@@ -191,7 +190,7 @@ async fn slow_answers_make_it_degraded() {
     let server = Switch::new(Duration::from_millis(300));
     let config =
         config().health(HealthConfig::default().slow_threshold(Duration::from_millis(200)));
-    let monitor = HealthMonitor::start(server.probe(), config, Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(server.probe(), config);
     let mut changes = monitor.subscribe();
     changes.changed().await.unwrap();
     assert_eq!(*changes.borrow(), HealthStatus::Degraded);
@@ -207,7 +206,7 @@ async fn slow_answers_make_it_degraded() {
 #[tokio::test(start_paused = true)]
 async fn a_view_outlives_the_monitor_with_its_last_status() {
     let server = Switch::new(Duration::ZERO);
-    let monitor = HealthMonitor::start(server.probe(), config(), Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(server.probe(), config());
     let view = monitor.view();
     let mut changes = view.subscribe();
     changes

@@ -161,7 +161,7 @@ async fn the_monitor_follows_an_emulator_down_and_up() {
     let config = MonitorConfig::default()
         .interval(Duration::from_millis(2))
         .jitter(0.0);
-    let monitor = HealthMonitor::start(probe, config, Arc::new(TokioClock));
+    let monitor = HealthMonitor::start(probe, config);
     let mut changes = monitor.subscribe();
     wait_for(&mut changes, Healthy).await;
     emulator

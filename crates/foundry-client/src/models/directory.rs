@@ -6,20 +6,24 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use foundry_protocol::ModelInfo;
+use foundry_resilience::Clock;
 
 /// The model memory of one client.
 #[derive(Debug)]
 pub(crate) struct ModelDirectory {
     catalog_ttl: Duration,
+    clock: Arc<dyn Clock>,
     catalog: Mutex<Option<(Instant, Arc<Vec<ModelInfo>>)>>,
     ids: Mutex<HashMap<String, String>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl ModelDirectory {
-    pub(crate) fn new(catalog_ttl: Duration) -> Self {
+    /// An empty directory whose catalog ages on `clock` (the client's).
+    pub(crate) fn new(catalog_ttl: Duration, clock: Arc<dyn Clock>) -> Self {
         Self {
             catalog_ttl,
+            clock,
             catalog: Mutex::new(None),
             ids: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
@@ -28,16 +32,17 @@ impl ModelDirectory {
 
     /// The cached catalog, if fetched within the TTL.
     pub(crate) fn fresh_catalog(&self) -> Option<Arc<Vec<ModelInfo>>> {
+        let now = self.clock.now();
         let catalog = lock(&self.catalog);
         catalog
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < self.catalog_ttl)
+            .filter(|(at, _)| now.saturating_duration_since(*at) < self.catalog_ttl)
             .map(|(_, models)| models.clone())
     }
 
     pub(crate) fn store_catalog(&self, models: Vec<ModelInfo>) -> Arc<Vec<ModelInfo>> {
         let models = Arc::new(models);
-        *lock(&self.catalog) = Some((Instant::now(), models.clone()));
+        *lock(&self.catalog) = Some((self.clock.now(), models.clone()));
         models
     }
 
@@ -85,10 +90,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use foundry_resilience::TokioClock;
 
     #[test]
     fn learned_ids_are_found_by_any_case_of_the_alias() {
-        let directory = ModelDirectory::new(Duration::from_secs(60));
+        let directory = ModelDirectory::new(Duration::from_secs(60), Arc::new(TokioClock));
         assert_eq!(directory.id_of("phi-4-mini"), None);
         directory.remember_id("Phi-4-Mini", "Phi-4-mini-generic-cpu:1");
         for name in ["phi-4-mini", "PHI-4-MINI", "Phi-4-mini"] {
@@ -104,5 +110,18 @@ mod tests {
         assert_eq!(directory.id_of("ärger").as_deref(), Some("aerger:1"));
         directory.forget_id("PHI-4-mini");
         assert_eq!(directory.id_of("phi-4-mini"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_catalog_ages_on_the_clients_clock() {
+        let directory = ModelDirectory::new(Duration::from_secs(300), Arc::new(TokioClock));
+        directory.store_catalog(vec![ModelInfo::default()]);
+        tokio::time::advance(Duration::from_secs(299)).await;
+        assert!(directory.fresh_catalog().is_some());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(
+            directory.fresh_catalog().is_none(),
+            "stale on the paused clock"
+        );
     }
 }

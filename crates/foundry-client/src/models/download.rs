@@ -13,6 +13,7 @@ use futures_core::Stream;
 
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
+use crate::pipeline::{Observation, Operation, Outcome};
 use crate::routes;
 use crate::server::ServerKind;
 
@@ -24,6 +25,22 @@ impl FoundryClient {
     /// Only the legacy service can download over REST; elsewhere this is an
     /// [`Unsupported`](ErrorKind::Unsupported) error naming the CLI command to use.
     pub async fn download(&self, model: &str) -> Result<DownloadStream, Error> {
+        let operation = Operation::other("download_model");
+        self.run(operation, Some(model), None, |_| self.download_named(model))
+            .await
+    }
+
+    /// Downloads `model`, calling `progress` for each update; returns when it finished.
+    pub async fn download_with(
+        &self,
+        model: &str,
+        progress: impl FnMut(&DownloadProgress),
+    ) -> Result<(), Error> {
+        let stream = self.download(model).await?;
+        self.follow(stream, progress).await
+    }
+
+    async fn download_named(&self, model: &str) -> Result<DownloadStream, Error> {
         let kind = self.stack().await?.info.kind;
         if kind != ServerKind::FoundryLegacy {
             let hint = if kind.is_foundry() {
@@ -37,27 +54,22 @@ impl FoundryClient {
         self.start_download(&variant).await
     }
 
-    /// Downloads `model`, calling `progress` for each update; returns when it finished.
-    pub async fn download_with(
-        &self,
-        model: &str,
-        progress: impl FnMut(&DownloadProgress),
-    ) -> Result<(), Error> {
-        let kind = self.stack().await?.info.kind;
-        if kind != ServerKind::FoundryLegacy {
-            // The same error as `download`.
-            self.download(model).await?;
-        }
-        let variant = self.legacy_variant(model).await?;
-        self.download_variant(&variant, progress).await
-    }
-
     pub(crate) async fn download_variant(
         &self,
         variant: &ModelInfo,
+        progress: impl FnMut(&DownloadProgress),
+    ) -> Result<(), Error> {
+        let stream = self.start_download(variant).await?;
+        self.follow(stream, progress).await
+    }
+
+    /// Reads a download to its end, telling `progress` of each update; the catalog is fetched
+    /// anew afterwards (it says what is downloaded).
+    async fn follow(
+        &self,
+        mut stream: DownloadStream,
         mut progress: impl FnMut(&DownloadProgress),
     ) -> Result<(), Error> {
-        let mut stream = self.start_download(variant).await?;
         while let Some(update) =
             std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await
         {
@@ -79,6 +91,7 @@ impl FoundryClient {
             parser: DownloadProgressParser::new(),
             pending: VecDeque::new(),
             what,
+            observation: None,
         })
     }
 }
@@ -90,6 +103,15 @@ pub struct DownloadStream {
     parser: DownloadProgressParser,
     pending: VecDeque<Result<DownloadProgress, Error>>,
     what: String,
+    /// The call's span and metrics, ended with the download.
+    observation: Option<Observation>,
+}
+
+// The download keeps its call's span and metrics until it ends.
+impl Outcome for DownloadStream {
+    fn observed(&mut self, observation: Observation) {
+        self.observation = Some(observation);
+    }
 }
 
 impl DownloadStream {
@@ -97,16 +119,20 @@ impl DownloadStream {
         for event in events {
             match event {
                 DownloadEvent::Progress(progress) => self.pending.push_back(Ok(progress)),
-                DownloadEvent::Finished(result) if result.success => self.body = None,
+                DownloadEvent::Finished(result) if result.success => {
+                    self.body = None;
+                    if let Some(observation) = self.observation.take() {
+                        observation.succeed(None, None);
+                    }
+                }
                 DownloadEvent::Finished(result) => {
                     let why = result
                         .error_message
                         .unwrap_or_else(|| "no reason given".to_owned());
-                    self.pending.push_back(Err(Error::new(
+                    self.fail(Error::new(
                         ErrorKind::Api,
                         format!("{}: the server reported failure: {why}", self.what),
-                    )));
-                    self.body = None;
+                    ));
                 }
                 _ => {}
             }
@@ -114,6 +140,9 @@ impl DownloadStream {
     }
 
     fn fail(&mut self, error: Error) {
+        if let Some(observation) = self.observation.take() {
+            observation.fail(&error);
+        }
         self.pending.push_back(Err(error));
         self.body = None;
     }

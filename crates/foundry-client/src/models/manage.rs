@@ -9,6 +9,7 @@ use foundry_transport::TransportRequest;
 
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
+use crate::pipeline::Operation;
 use crate::routes;
 use crate::server::ServerKind;
 
@@ -27,14 +28,74 @@ impl FoundryClient {
     /// TTL (see [`refresh_catalog`](Self::refresh_catalog)). On the current web service only ids
     /// (and, on Core 1.x, aliases) are known.
     pub async fn catalog(&self) -> Result<Arc<Vec<ModelInfo>>, Error> {
-        if let Some(catalog) = self.models().fresh_catalog() {
-            return Ok(catalog);
-        }
-        self.refresh_catalog().await
+        let operation = Operation::other("list_catalog");
+        self.run(operation, None, None, |_| self.cached_catalog())
+            .await
     }
 
     /// Fetches the catalog again.
     pub async fn refresh_catalog(&self) -> Result<Arc<Vec<ModelInfo>>, Error> {
+        let operation = Operation::other("refresh_catalog");
+        self.run(operation, None, None, |_| self.fetch_catalog())
+            .await
+    }
+
+    /// The models the server lists for inference (`GET /v1/models`).
+    pub async fn models_list(&self) -> Result<ModelList, Error> {
+        let operation = Operation::other("list_models");
+        self.run(operation, None, None, |_| self.model_list()).await
+    }
+
+    /// The ids of downloaded models.
+    pub async fn cached_models(&self) -> Result<Vec<String>, Error> {
+        let operation = Operation::other("list_downloaded_models");
+        self.run(operation, None, None, |_| self.downloaded_ids())
+            .await
+    }
+
+    /// The ids of loaded models. llama.cpp and other servers list what they serve.
+    pub async fn loaded_models(&self) -> Result<Vec<String>, Error> {
+        let operation = Operation::other("list_loaded_models");
+        self.run(operation, None, None, |_| self.loaded_ids()).await
+    }
+
+    /// Loads `model` (an alias or an id), with a time to live where the server supports one
+    /// (legacy service). Returns what the server said.
+    pub async fn load(&self, model: &str, ttl: Option<Duration>) -> Result<LoadOutcome, Error> {
+        let operation = Operation::other("load_model");
+        self.run(operation, Some(model), None, |_| {
+            self.load_model(model, ttl)
+        })
+        .await
+    }
+
+    /// Unloads `model`; `force` ignores a time to live (legacy service).
+    pub async fn unload(&self, model: &str, force: bool) -> Result<LoadOutcome, Error> {
+        let operation = Operation::other("unload_model");
+        self.run(operation, Some(model), None, |_| {
+            self.unload_model(model, force)
+        })
+        .await
+    }
+
+    /// Makes `model` ready for inference: resolves the alias, downloads it where the server can
+    /// (legacy service), loads it, and returns the name to send. Idempotent, and concurrent
+    /// callers for the same model share one load.
+    pub async fn ensure_ready(&self, model: &str) -> Result<ReadyModel, Error> {
+        let operation = Operation::other("ensure_model_ready");
+        self.run(operation, Some(model), None, |_| self.ready(model))
+            .await
+    }
+
+    /// The catalog kept from an earlier fetch while it is fresh, else fetched now.
+    pub(crate) async fn cached_catalog(&self) -> Result<Arc<Vec<ModelInfo>>, Error> {
+        if let Some(catalog) = self.models().fresh_catalog() {
+            return Ok(catalog);
+        }
+        self.fetch_catalog().await
+    }
+
+    async fn fetch_catalog(&self) -> Result<Arc<Vec<ModelInfo>>, Error> {
         let kind = self.stack().await?.info.kind;
         let route = Self::catalog_route(kind);
         let (_, body) = self
@@ -48,14 +109,12 @@ impl FoundryClient {
         Ok(self.models().store_catalog(models))
     }
 
-    /// The models the server lists for inference (`GET /v1/models`).
-    pub async fn models_list(&self) -> Result<ModelList, Error> {
+    async fn model_list(&self) -> Result<ModelList, Error> {
         self.execute_json(TransportRequest::get(routes::MODELS), "listing models")
             .await
     }
 
-    /// The ids of downloaded models.
-    pub async fn cached_models(&self) -> Result<Vec<String>, Error> {
+    pub(crate) async fn downloaded_ids(&self) -> Result<Vec<String>, Error> {
         let kind = self.stack().await?.info.kind;
         let route = match kind {
             ServerKind::FoundryLegacy => routes::LEGACY_CACHED,
@@ -79,8 +138,7 @@ impl FoundryClient {
         .map_err(|e| Error::decode("listing downloaded models", e))
     }
 
-    /// The ids of loaded models. llama.cpp and other servers list what they serve.
-    pub async fn loaded_models(&self) -> Result<Vec<String>, Error> {
+    async fn loaded_ids(&self) -> Result<Vec<String>, Error> {
         let kind = self.stack().await?.info.kind;
         match routes::loaded(kind) {
             Some(route) => {
@@ -89,13 +147,11 @@ impl FoundryClient {
                     .await?;
                 parse_model_ids(&body).map_err(|e| Error::decode("listing loaded models", e))
             }
-            None => Ok(self.models_list().await?.ids().map(str::to_owned).collect()),
+            None => Ok(self.model_list().await?.ids().map(str::to_owned).collect()),
         }
     }
 
-    /// Loads `model` (an alias or an id), with a time to live where the server supports one
-    /// (legacy service). Returns what the server said.
-    pub async fn load(&self, model: &str, ttl: Option<Duration>) -> Result<LoadOutcome, Error> {
+    async fn load_model(&self, model: &str, ttl: Option<Duration>) -> Result<LoadOutcome, Error> {
         let kind = self.stack().await?.info.kind;
         let name = match kind {
             ServerKind::FoundryLegacy => self.legacy_variant(model).await?.model_id().to_owned(),
@@ -119,8 +175,7 @@ impl FoundryClient {
         LoadOutcome::from_slice(&body).map_err(|e| Error::decode("loading a model", e))
     }
 
-    /// Unloads `model`; `force` ignores a time to live (legacy service).
-    pub async fn unload(&self, model: &str, force: bool) -> Result<LoadOutcome, Error> {
+    async fn unload_model(&self, model: &str, force: bool) -> Result<LoadOutcome, Error> {
         let kind = self.stack().await?.info.kind;
         let name = match kind {
             ServerKind::FoundryLegacy => self.legacy_variant(model).await?.model_id().to_owned(),
@@ -143,17 +198,16 @@ impl FoundryClient {
         LoadOutcome::from_slice(&body).map_err(|e| Error::decode("unloading a model", e))
     }
 
-    /// Makes `model` ready for inference: resolves the alias, downloads it where the server can
-    /// (legacy service), loads it, and returns the name to send. Idempotent, and concurrent
-    /// callers for the same model share one load.
-    pub async fn ensure_ready(&self, model: &str) -> Result<ReadyModel, Error> {
+    /// What [`ensure_ready`](Self::ensure_ready) does, for the client's own calls
+    /// (load-on-demand) too.
+    pub(crate) async fn ready(&self, model: &str) -> Result<ReadyModel, Error> {
         let lock = self.models().lock_for(model);
         let _one_at_a_time = lock.lock().await;
         let kind = self.stack().await?.info.kind;
         let id = match kind {
             ServerKind::FoundryLegacy => self.ready_legacy(model).await?,
             ServerKind::FoundryCore1 => {
-                self.load(model, None).await?;
+                self.load_model(model, None).await?;
                 model.to_owned()
             }
             ServerKind::FoundryCore2 => self.ready_core2(model).await?,
@@ -169,30 +223,30 @@ impl FoundryClient {
         let variant = self.legacy_variant(model).await?;
         let id = variant.model_id().to_owned();
         if self
-            .loaded_models()
+            .loaded_ids()
             .await?
             .iter()
             .any(|loaded| loaded.eq_ignore_ascii_case(&id))
         {
             return Ok(id);
         }
-        let cached = self.cached_models().await?;
+        let cached = self.downloaded_ids().await?;
         if !cached.iter().any(|c| c.eq_ignore_ascii_case(&id)) {
             self.download_variant(&variant, |_| {}).await?;
         }
-        self.load(&id, None).await?;
+        self.load_model(&id, None).await?;
         Ok(id)
     }
 
     async fn ready_core2(&self, alias: &str) -> Result<String, Error> {
         if let Some(id) = self.models().id_of(alias)
-            && self.loaded_models().await?.contains(&id)
+            && self.loaded_ids().await?.contains(&id)
         {
             return Ok(id);
         }
-        let before = self.loaded_models().await?;
-        self.load(alias, None).await?;
-        let after = self.loaded_models().await?;
+        let before = self.loaded_ids().await?;
+        self.load_model(alias, None).await?;
+        let after = self.loaded_ids().await?;
         let id = Self::core2_id_after_load(alias, &before, &after).ok_or_else(|| {
             Error::new(
                 ErrorKind::ModelNotFound,

@@ -31,15 +31,14 @@ impl FoundryClient {
         if kind != ServerKind::FoundryLegacy {
             return Ok(Cow::Borrowed(model));
         }
-        // Boxed: a catalog lookup is rare, and its future is large.
-        let variant = Box::pin(self.legacy_variant(model)).await?;
+        let variant = self.legacy_variant(model).await?;
         Ok(Cow::Owned(variant.model_id().to_owned()))
     }
 
     /// The legacy catalog's variant for `name`: an id matches itself; an alias prefers a variant
     /// that is downloaded, then the catalog's order.
     pub(crate) async fn legacy_variant(&self, name: &str) -> Result<ModelInfo, Error> {
-        let catalog = self.catalog().await?;
+        let catalog = self.cached_catalog().await?;
         if let Some(exact) = catalog
             .iter()
             .find(|m| m.model_id().eq_ignore_ascii_case(name))
@@ -53,7 +52,7 @@ impl FoundryClient {
                 format!("no model named {name:?} in the catalog"),
             ));
         }
-        let cached = self.cached_models().await.unwrap_or_default();
+        let cached = self.downloaded_ids().await.unwrap_or_default();
         let pick = candidates
             .iter()
             .find(|m| {

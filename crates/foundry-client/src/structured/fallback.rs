@@ -1,9 +1,8 @@
 //! Servers without `json_schema`: recognising their refusal, remembering it per client (one
 //! client, one endpoint), and the request that asks them for JSON another way.
 
-use std::sync::{Mutex, OnceLock, Weak};
+use std::sync::atomic::Ordering;
 
-use foundry_health::RequestMetrics;
 use foundry_protocol::{ChatRequest, Message, MessageContent, ResponseFormat, Role};
 
 use super::JsonMode;
@@ -11,21 +10,9 @@ use super::schema::Compiled;
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
 
-/// The clients that met a refusal of `json_schema`. A client's metrics are created with it and
-/// shared by its clones only, so their allocation identifies the client; holding a `Weak` keeps
-/// that allocation from being reused by a later client. Entries of dropped clients are pruned.
-fn refused() -> std::sync::MutexGuard<'static, Vec<Weak<RequestMetrics>>> {
-    static REFUSED: OnceLock<Mutex<Vec<Weak<RequestMetrics>>>> = OnceLock::new();
-    REFUSED
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// How to ask this client's server for JSON: with the schema, unless it refused that before.
 pub(crate) fn mode_for(client: &FoundryClient) -> JsonMode {
-    let me = std::sync::Arc::downgrade(client.metrics());
-    if refused().iter().any(|known| known.ptr_eq(&me)) {
+    if client.learned().json_schema_refused.load(Ordering::Relaxed) {
         JsonMode::JsonObject
     } else {
         JsonMode::JsonSchema
@@ -34,14 +21,13 @@ pub(crate) fn mode_for(client: &FoundryClient) -> JsonMode {
 
 /// Remembers that this client's server refuses `json_schema`, and says so once.
 pub(crate) fn remember(client: &FoundryClient, error: &Error) {
-    let me = std::sync::Arc::downgrade(client.metrics());
-    let mut refused = refused();
-    refused.retain(|known| known.strong_count() > 0);
-    if refused.iter().any(|known| known.ptr_eq(&me)) {
+    if client
+        .learned()
+        .json_schema_refused
+        .swap(true, Ordering::Relaxed)
+    {
         return;
     }
-    refused.push(me);
-    drop(refused);
     tracing::warn!(
         endpoint = client.endpoint(),
         %error,

@@ -53,8 +53,10 @@ struct Inner {
     successes: AtomicU64,
     retries: AtomicU64,
     in_flight: AtomicU64,
+    input_tokens: AtomicU64,
     generated_tokens: AtomicU64,
     errors: Mutex<BTreeMap<String, u64>>,
+    operations: Mutex<BTreeMap<String, u64>>,
     series: Mutex<AllSeries>,
 }
 
@@ -86,8 +88,10 @@ impl RequestMetrics {
                 successes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 in_flight: AtomicU64::new(0),
+                input_tokens: AtomicU64::new(0),
                 generated_tokens: AtomicU64::new(0),
                 errors: Mutex::new(BTreeMap::new()),
+                operations: Mutex::new(BTreeMap::new()),
                 series: Mutex::new(AllSeries {
                     latency: Series::durations(),
                     time_to_first_token: Series::durations(),
@@ -103,9 +107,19 @@ impl RequestMetrics {
         InFlight {
             metrics: self.clone(),
             started: self.inner.clock.now(),
+            operation: None,
             first_token: None,
+            input_tokens: None,
             finished: false,
         }
+    }
+
+    /// Starts timing a request of the named operation (`chat`, `embeddings`, `load_model`, ...,
+    /// the `gen_ai.operation.name` of OpenTelemetry's GenAI conventions), counted by operation too.
+    pub fn start_operation(&self, operation: &'static str) -> InFlight {
+        let mut flight = self.start();
+        flight.operation = Some(operation);
+        flight
     }
 
     /// Counts one retry.
@@ -117,6 +131,11 @@ impl RequestMetrics {
     pub fn record(&self, record: RequestRecord) {
         let inner = &self.inner;
         inner.requests.fetch_add(1, Ordering::Relaxed);
+        if let Some(operation) = &record.operation {
+            *lock(&inner.operations)
+                .entry(operation.clone())
+                .or_default() += 1;
+        }
         match &record.error {
             Some(kind) => {
                 let mut errors = lock(&inner.errors);
@@ -131,6 +150,9 @@ impl RequestMetrics {
             None => {
                 inner.successes.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        if let Some(tokens) = record.input_tokens.filter(|_| record.error.is_none()) {
+            inner.input_tokens.fetch_add(tokens, Ordering::Relaxed);
         }
         let tokens = record.generated_tokens.filter(|_| record.error.is_none());
         if let Some(tokens) = tokens {
@@ -165,10 +187,12 @@ impl RequestMetrics {
             requests: inner.requests.load(Ordering::Relaxed),
             successes: inner.successes.load(Ordering::Relaxed),
             errors: lock(&inner.errors).clone(),
+            operations: lock(&inner.operations).clone(),
             retries: inner.retries.load(Ordering::Relaxed),
             in_flight: inner.in_flight.load(Ordering::Relaxed),
             latency: series.latency.latency_summary(),
             time_to_first_token: series.time_to_first_token.latency_summary(),
+            input_tokens: inner.input_tokens.load(Ordering::Relaxed),
             generated_tokens: inner.generated_tokens.load(Ordering::Relaxed),
             tokens_per_second: series.tokens_per_second.rate_summary(),
         }
@@ -186,7 +210,9 @@ impl RequestMetrics {
 #[must_use]
 pub struct RequestRecord {
     latency: Duration,
+    operation: Option<String>,
     time_to_first_token: Option<Duration>,
+    input_tokens: Option<u64>,
     generated_tokens: Option<u64>,
     error: Option<String>,
 }
@@ -196,7 +222,9 @@ impl RequestRecord {
     pub fn success(latency: Duration) -> Self {
         Self {
             latency,
+            operation: None,
             time_to_first_token: None,
+            input_tokens: None,
             generated_tokens: None,
             error: None,
         }
@@ -222,6 +250,18 @@ impl RequestRecord {
         self.generated_tokens = Some(tokens);
         self
     }
+
+    /// How many tokens the prompt had (counted for successes only).
+    pub fn input_tokens(mut self, tokens: u64) -> Self {
+        self.input_tokens = Some(tokens);
+        self
+    }
+
+    /// The operation the request was (`chat`, `embeddings`, ...), counted by name.
+    pub fn operation(mut self, operation: impl Into<String>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
 }
 
 /// A request in flight: end it with [`success`](Self::success) or [`failure`](Self::failure).
@@ -231,7 +271,9 @@ impl RequestRecord {
 pub struct InFlight {
     metrics: RequestMetrics,
     started: Instant,
+    operation: Option<&'static str>,
     first_token: Option<Duration>,
+    input_tokens: Option<u64>,
     finished: bool,
 }
 
@@ -241,6 +283,11 @@ impl InFlight {
         if self.first_token.is_none() {
             self.first_token = Some(self.elapsed());
         }
+    }
+
+    /// Sets how many tokens the prompt had, once the server said.
+    pub fn input_tokens(&mut self, tokens: u64) {
+        self.input_tokens = Some(tokens);
     }
 
     /// Counts one retry of this request.
@@ -272,6 +319,8 @@ impl InFlight {
     fn finish(&mut self, mut record: RequestRecord) {
         self.finished = true;
         record.time_to_first_token = self.first_token;
+        record.input_tokens = self.input_tokens;
+        record.operation = self.operation.map(str::to_owned);
         self.metrics.record(record);
     }
 }

@@ -2,21 +2,26 @@
 
 use std::fmt::Write;
 
-use super::snapshot::{LatencySummary, MetricsSnapshot, RateSummary};
+use std::collections::BTreeMap;
+
+use super::snapshot::{LatencySummary, MetricsSnapshot};
 
 impl MetricsSnapshot {
-    /// The metrics in Prometheus' text format, for users who scrape. Names start with `prefix`
-    /// (characters Prometheus does not allow in names become `_`):
+    /// The metrics in Prometheus' text format, for users who scrape. Durations and token counts
+    /// carry the names of OpenTelemetry's GenAI client metrics (dots as underscores, the unit as
+    /// a suffix); the client's own counters start with `prefix` (characters Prometheus does not
+    /// allow in names become `_`):
     ///
     /// | name | type |
     /// |---|---|
+    /// | `gen_ai_client_operation_duration_seconds` | summary (0.5, 0.9, 0.99) |
+    /// | `gen_ai_client_operation_time_to_first_chunk_seconds` | summary |
+    /// | `gen_ai_client_token_usage_total{gen_ai_token_type="input"}` (and `"output"`) | counter |
     /// | `{prefix}_requests_total` | counter |
+    /// | `{prefix}_operations_total{gen_ai_operation_name="..."}` | counter |
     /// | `{prefix}_request_errors_total{kind="..."}` | counter |
     /// | `{prefix}_retries_total` | counter |
     /// | `{prefix}_requests_in_flight` | gauge |
-    /// | `{prefix}_request_duration_seconds` | summary (0.5, 0.9, 0.99) |
-    /// | `{prefix}_time_to_first_token_seconds` | summary |
-    /// | `{prefix}_generated_tokens_total` | counter |
     /// | `{prefix}_tokens_per_second` | summary |
     ///
     /// Summaries with nothing recorded yet show only `_sum` and `_count` (both 0): no quantile
@@ -24,80 +29,85 @@ impl MetricsSnapshot {
     pub fn to_prometheus(&self, prefix: &str) -> String {
         let p = metric_name(prefix);
         let mut out = String::with_capacity(2048);
-        counter(
-            &mut out,
-            &p,
-            "requests_total",
-            "Requests that ended.",
-            self.requests,
-        );
-        header(
-            &mut out,
-            &p,
-            "request_errors_total",
-            "Failed requests by kind.",
-            "counter",
-        );
-        for (kind, count) in &self.errors {
-            let _ = writeln!(
-                out,
-                "{p}_request_errors_total{{kind=\"{}\"}} {count}",
-                label_value(kind)
-            );
-        }
-        counter(&mut out, &p, "retries_total", "Retries.", self.retries);
-        header(
-            &mut out,
-            &p,
-            "requests_in_flight",
-            "Requests in flight.",
-            "gauge",
-        );
-        let _ = writeln!(out, "{p}_requests_in_flight {}", self.in_flight);
         durations(
             &mut out,
-            &p,
-            "request_duration_seconds",
-            "Request latency.",
+            "gen_ai_client_operation_duration_seconds",
+            "Duration of client operations.",
             self.latency.as_ref(),
         );
         durations(
             &mut out,
-            &p,
-            "time_to_first_token_seconds",
-            "Time to the first token.",
+            "gen_ai_client_operation_time_to_first_chunk_seconds",
+            "Time to the first chunk of streamed answers.",
             self.time_to_first_token.as_ref(),
+        );
+        let usage = "gen_ai_client_token_usage_total";
+        header(&mut out, usage, "Tokens used, by type.", "counter");
+        for (kind, count) in [
+            ("input", self.input_tokens),
+            ("output", self.generated_tokens),
+        ] {
+            let _ = writeln!(out, "{usage}{{gen_ai_token_type=\"{kind}\"}} {count}");
+        }
+        counter(
+            &mut out,
+            &format!("{p}_requests_total"),
+            "Requests that ended.",
+            self.requests,
+        );
+        labelled(
+            &mut out,
+            &format!("{p}_operations_total"),
+            "Requests that ended, by operation.",
+            "gen_ai_operation_name",
+            &self.operations,
+        );
+        labelled(
+            &mut out,
+            &format!("{p}_request_errors_total"),
+            "Failed requests by kind.",
+            "kind",
+            &self.errors,
         );
         counter(
             &mut out,
-            &p,
-            "generated_tokens_total",
-            "Tokens generated.",
-            self.generated_tokens,
+            &format!("{p}_retries_total"),
+            "Retries.",
+            self.retries,
         );
-        rates(&mut out, &p, self.tokens_per_second.as_ref());
+        let in_flight = format!("{p}_requests_in_flight");
+        header(&mut out, &in_flight, "Requests in flight.", "gauge");
+        let _ = writeln!(out, "{in_flight} {}", self.in_flight);
+        let rate = format!("{p}_tokens_per_second");
+        header(&mut out, &rate, "Generation speed per request.", "summary");
+        let values = self
+            .tokens_per_second
+            .as_ref()
+            .map(|s| ([s.p50, s.p90, s.p99], s.sum, s.count));
+        quantiles(&mut out, &rate, values);
         out
     }
 }
 
-fn header(out: &mut String, prefix: &str, name: &str, help: &str, kind: &str) {
-    let _ = writeln!(out, "# HELP {prefix}_{name} {help}");
-    let _ = writeln!(out, "# TYPE {prefix}_{name} {kind}");
+fn header(out: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-fn counter(out: &mut String, prefix: &str, name: &str, help: &str, value: u64) {
-    header(out, prefix, name, help, "counter");
-    let _ = writeln!(out, "{prefix}_{name} {value}");
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    header(out, name, help, "counter");
+    let _ = writeln!(out, "{name} {value}");
 }
 
-fn durations(
-    out: &mut String,
-    prefix: &str,
-    name: &str,
-    help: &str,
-    summary: Option<&LatencySummary>,
-) {
-    header(out, prefix, name, help, "summary");
+fn labelled(out: &mut String, name: &str, help: &str, label: &str, values: &BTreeMap<String, u64>) {
+    header(out, name, help, "counter");
+    for (value, count) in values {
+        let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {count}", label_value(value));
+    }
+}
+
+fn durations(out: &mut String, name: &str, help: &str, summary: Option<&LatencySummary>) {
+    header(out, name, help, "summary");
     let values = summary.map(|s| {
         (
             [s.p50, s.p90, s.p99].map(|d| d.as_secs_f64()),
@@ -105,20 +115,7 @@ fn durations(
             s.count,
         )
     });
-    quantiles(out, &format!("{prefix}_{name}"), values);
-}
-
-fn rates(out: &mut String, prefix: &str, summary: Option<&RateSummary>) {
-    let name = "tokens_per_second";
-    header(
-        out,
-        prefix,
-        name,
-        "Generation speed per request.",
-        "summary",
-    );
-    let values = summary.map(|s| ([s.p50, s.p90, s.p99], s.sum, s.count));
-    quantiles(out, &format!("{prefix}_{name}"), values);
+    quantiles(out, name, values);
 }
 
 fn quantiles(out: &mut String, name: &str, values: Option<([f64; 3], f64, u64)>) {
@@ -179,7 +176,7 @@ mod tests {
     #[test]
     fn an_empty_snapshot_invents_no_quantile() {
         let text = MetricsSnapshot::default().to_prometheus("x");
-        assert!(text.contains("x_request_duration_seconds_count 0"));
+        assert!(text.contains("gen_ai_client_operation_duration_seconds_count 0"));
         assert!(!text.contains("quantile"));
         assert!(text.contains("# TYPE x_requests_total counter\nx_requests_total 0\n"));
     }

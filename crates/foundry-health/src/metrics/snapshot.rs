@@ -14,6 +14,9 @@ pub struct MetricsSnapshot {
     /// Requests that failed, by the kind the caller named (`"cancelled"` for requests whose
     /// guard was dropped before they ended).
     pub errors: BTreeMap<String, u64>,
+    /// Requests that ended, by the operation they were started as (see
+    /// [`RequestMetrics::start_operation`](crate::RequestMetrics::start_operation)).
+    pub operations: BTreeMap<String, u64>,
     /// Retries.
     pub retries: u64,
     /// Requests in flight now.
@@ -22,6 +25,8 @@ pub struct MetricsSnapshot {
     pub latency: Option<LatencySummary>,
     /// Time to the first token of the requests that reported one.
     pub time_to_first_token: Option<LatencySummary>,
+    /// Prompt tokens, summed over successful requests that reported a count.
+    pub input_tokens: u64,
     /// Tokens generated, summed over successful requests that reported a count.
     pub generated_tokens: u64,
     /// Generation speed of the successful requests that reported a token count.

@@ -132,7 +132,9 @@ fn prometheus_exposition_has_counters_labels_and_quantiles() {
     let (metrics, _) = metrics();
     metrics.record(
         RequestRecord::success(Duration::from_millis(250))
+            .operation("chat")
             .time_to_first_token(Duration::from_millis(50))
+            .input_tokens(7)
             .generated_tokens(20),
     );
     metrics.record(RequestRecord::failure(
@@ -144,8 +146,8 @@ fn prometheus_exposition_has_counters_labels_and_quantiles() {
     let text = metrics.to_prometheus("foundry");
     // Quantiles are the histogram's (three significant digits): compare their leading digits.
     for prefix in [
-        "foundry_request_duration_seconds{quantile=\"0.99\"} 0.25",
-        "foundry_time_to_first_token_seconds{quantile=\"0.5\"} 0.05",
+        "gen_ai_client_operation_duration_seconds{quantile=\"0.99\"} 0.25",
+        "gen_ai_client_operation_time_to_first_chunk_seconds{quantile=\"0.5\"} 0.05",
         "foundry_tokens_per_second{quantile=\"0.5\"} 100",
     ] {
         assert!(
@@ -160,9 +162,11 @@ fn prometheus_exposition_has_counters_labels_and_quantiles() {
         "foundry_retries_total 1",
         "# TYPE foundry_requests_in_flight gauge",
         "foundry_requests_in_flight 1",
-        "# TYPE foundry_request_duration_seconds summary",
-        "foundry_request_duration_seconds_count 2",
-        "foundry_generated_tokens_total 20",
+        "# TYPE gen_ai_client_operation_duration_seconds summary",
+        "gen_ai_client_operation_duration_seconds_count 2",
+        "gen_ai_client_token_usage_total{gen_ai_token_type=\"input\"} 7",
+        "gen_ai_client_token_usage_total{gen_ai_token_type=\"output\"} 20",
+        "foundry_operations_total{gen_ai_operation_name=\"chat\"} 1",
         "foundry_tokens_per_second_count 1",
     ] {
         assert!(

@@ -6,7 +6,7 @@ mod checker;
 use std::sync::Arc;
 use std::time::Duration;
 
-use foundry_resilience::{CircuitBreaker, Clock, JitterRng};
+use foundry_resilience::{CircuitBreaker, Clock, JitterRng, TokioClock};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
@@ -101,12 +101,22 @@ pub struct HealthMonitor;
 
 impl HealthMonitor {
     /// Spawns, on the current tokio runtime, one task that probes now and then every interval
-    /// (with jitter), until the returned handle is dropped. Time and sleeps come from `clock`.
+    /// (with jitter), until the returned handle is dropped. Time and sleeps come from tokio's
+    /// clock (so a paused test clock drives it).
     ///
     /// # Panics
     ///
     /// Outside a tokio runtime, as `tokio::spawn` does.
-    pub fn start(
+    pub fn start(probe: impl Probe + 'static, config: MonitorConfig) -> MonitorHandle {
+        Self::start_with_clock(probe, config, Arc::new(TokioClock))
+    }
+
+    /// [`start`](Self::start), with time and sleeps from `clock`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as `tokio::spawn` does.
+    pub fn start_with_clock(
         probe: impl Probe + 'static,
         config: MonitorConfig,
         clock: Arc<dyn Clock>,
