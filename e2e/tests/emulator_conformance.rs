@@ -483,13 +483,13 @@ const CORE1_AWAITING_FIX: &[&str] = &[];
 #[tokio::test]
 #[ignore = "needs the real Foundry Local runtimes started by `cargo xtask e2e`"]
 async fn the_core2_emulator_answers_like_foundry_local_2_2_1() {
-    let found = disagreements(&server_url("E2E_CORE2_URL"), Dialect::G2Core2).await;
+    let found = disagreements(&server_url("E2E_CORE2_URL"), Dialect::Core2).await;
     judge("core2", &found, CORE2_AWAITING_FIX);
 }
 
 #[tokio::test]
 #[ignore = "needs the real Foundry Local runtimes started by `cargo xtask e2e`"]
 async fn the_core1_emulator_answers_like_foundry_local_1_2_4() {
-    let found = disagreements(&server_url("E2E_CORE1_URL"), Dialect::G2Core1).await;
+    let found = disagreements(&server_url("E2E_CORE1_URL"), Dialect::Core1).await;
     judge("core1", &found, CORE1_AWAITING_FIX);
 }

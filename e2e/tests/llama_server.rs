@@ -192,11 +192,11 @@ async fn killed_mid_stream_is_interrupted_and_the_breaker_opens_then_recovers() 
     let client = FoundryClient::builder()
         .endpoint(format!("http://127.0.0.1:{port}"))
         .retries(0)
-        .breaker(Some(BreakerConfig {
-            consecutive_failures: 2,
-            break_duration: Duration::from_millis(500),
-            ..BreakerConfig::default()
-        }))
+        .breaker(Some(
+            BreakerConfig::default()
+                .with_consecutive_failures(2)
+                .with_break_duration(Duration::from_millis(500)),
+        ))
         .build()
         .unwrap();
     wait_ready(&client).await;

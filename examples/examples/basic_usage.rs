@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
 }
 
 async fn basic_usage() -> ExampleResult {
-    let connection = connect(Dialect::G2Core2).await?;
+    let connection = connect(Dialect::Core2).await?;
     let client = &connection.client;
     let model = client.config().model.clone();
 

@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
 }
 
 async fn health_monitor() -> ExampleResult {
-    let connection = connect(Dialect::G2Core2).await?;
+    let connection = connect(Dialect::Core2).await?;
     let client = &connection.client;
     let seconds: u64 = std::env::var("FOUNDRY_MONITOR_SECONDS")
         .ok()

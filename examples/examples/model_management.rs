@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
 }
 
 async fn model_management() -> ExampleResult {
-    let connection = connect(Dialect::G1).await?;
+    let connection = connect(Dialect::Legacy).await?;
     let client = &connection.client;
     println!("The server is a {}.", client.server().await?.kind);
 

@@ -18,17 +18,17 @@ async fn main() -> ExitCode {
 }
 
 async fn production() -> ExampleResult {
-    let connection = connect(Dialect::G2Core2).await?;
+    let connection = connect(Dialect::Core2).await?;
     // The same server, with every knob set on purpose.
     let client = FoundryClient::builder()
         .config(connection.client.config().clone())
         .endpoint(connection.client.endpoint())
-        .retry_policy(RetryPolicy::with_max_retries(3).deadline(Duration::from_secs(60)))
-        .breaker(Some(BreakerConfig {
-            consecutive_failures: 5,
-            break_duration: Duration::from_secs(5),
-            ..BreakerConfig::default()
-        }))
+        .retry_policy(RetryPolicy::with_max_retries(3).with_deadline(Duration::from_secs(60)))
+        .breaker(Some(
+            BreakerConfig::default()
+                .with_consecutive_failures(5)
+                .with_break_duration(Duration::from_secs(5)),
+        ))
         .concurrency(LimitConfig::new(4, 256))
         .build()?;
     let model = client.ensure_ready(&client.config().model).await?.id;

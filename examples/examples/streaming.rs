@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
 }
 
 async fn streaming() -> ExampleResult {
-    let connection = connect(Dialect::G2Core2).await?;
+    let connection = connect(Dialect::Core2).await?;
     let client = &connection.client;
     let model = client.ensure_ready(&client.config().model).await?.id;
 

@@ -58,7 +58,7 @@ fn unfit(error: foundry_client::Error) -> ExampleResult {
 }
 
 async fn structured_output() -> ExampleResult {
-    let connection = connect(Dialect::G2Core2).await?;
+    let connection = connect(Dialect::Core2).await?;
     let client = &connection.client;
     let model = client.config().model.clone();
     let ready = client.ensure_ready(&model).await?;

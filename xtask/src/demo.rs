@@ -38,7 +38,7 @@ async fn demo() -> DemoResult {
         }
         None => {
             let emulator = Emulator::start(
-                EmulatorConfig::new(Dialect::G1)
+                EmulatorConfig::new(Dialect::Legacy)
                     .download_step(Duration::from_millis(15))
                     .token_delay(Duration::from_millis(15)),
             )

@@ -73,7 +73,7 @@ fn faults() -> FaultPlan {
 }
 
 async fn soak(requests: usize) -> Result<(), String> {
-    let config = EmulatorConfig::new(Dialect::G2Core2)
+    let config = EmulatorConfig::new(Dialect::Core2)
         .catalog(Catalog::tiny())
         .loaded([MODEL])
         .faults(faults());
@@ -81,10 +81,7 @@ async fn soak(requests: usize) -> Result<(), String> {
     let mut policy = RetryPolicy::with_max_retries(3);
     policy.backoff.initial = Duration::from_millis(5);
     policy.backoff.max = Duration::from_millis(50);
-    let breaker = BreakerConfig {
-        break_duration: Duration::from_millis(300),
-        ..BreakerConfig::default()
-    };
+    let breaker = BreakerConfig::default().with_break_duration(Duration::from_millis(300));
     let client = FoundryClient::builder()
         .endpoint(emulator.url())
         .timeout(Duration::from_millis(300))

@@ -34,7 +34,7 @@ fn config() -> EmulatorConfig {
         CatalogEntry::chat(benches::CHAT_MODEL, "bench-chat").fixed_answer(TINY_ANSWER),
         CatalogEntry::chat(benches::STREAM_MODEL, "bench-stream").fixed_answer(long_answer()),
     ]);
-    EmulatorConfig::new(Dialect::G2Core2)
+    EmulatorConfig::new(Dialect::Core2)
         .catalog(catalog)
         .loaded([benches::CHAT_MODEL, benches::STREAM_MODEL])
 }

@@ -98,7 +98,7 @@ fn requests(c: &mut Criterion) {
         .expect("a runtime");
     let emulator = runtime
         .block_on(Emulator::start(
-            EmulatorConfig::new(Dialect::G2Core2)
+            EmulatorConfig::new(Dialect::Core2)
                 .catalog(Catalog::default())
                 .loaded([MODEL]),
         ))

@@ -11,6 +11,7 @@ use lru::LruCache;
 
 /// The settings of the answer cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheConfig {
     /// The most answers kept; the least recently used go first.
     pub capacity: usize,
@@ -24,6 +25,22 @@ impl Default for CacheConfig {
             capacity: 256,
             ttl: Duration::from_secs(600),
         }
+    }
+}
+
+impl CacheConfig {
+    /// Sets [`capacity`](Self::capacity).
+    #[must_use]
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Sets [`ttl`](Self::ttl).
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
     }
 }
 

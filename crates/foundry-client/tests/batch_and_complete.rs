@@ -10,7 +10,7 @@ const MODEL: &str = "tiny-chat-generic-cpu:1";
 #[tokio::test]
 async fn a_batch_keeps_input_order_and_a_failure_loses_nothing_else() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )
@@ -53,7 +53,7 @@ async fn a_batch_keeps_input_order_and_a_failure_loses_nothing_else() {
 
 #[tokio::test]
 async fn a_batch_respects_its_concurrency() {
-    let config = EmulatorConfig::new(Dialect::G2Core2)
+    let config = EmulatorConfig::new(Dialect::Core2)
         .catalog(Catalog::tiny())
         .loaded([MODEL])
         .ttft(std::time::Duration::from_millis(20));
@@ -74,7 +74,7 @@ async fn a_batch_respects_its_concurrency() {
 
 #[tokio::test]
 async fn complete_returns_content_usage_and_latency() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny()))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny()))
         .await
         .unwrap();
     let client = FoundryClient::builder()
@@ -101,7 +101,7 @@ async fn complete_returns_content_usage_and_latency() {
 #[tokio::test]
 async fn the_opt_in_cache_serves_repeated_deterministic_requests() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )

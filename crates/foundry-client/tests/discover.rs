@@ -1,14 +1,12 @@
 //! Discovery through fake `foundry` executables that print the recorded CLI outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use foundry_client::{Config, DiscoverOptions, ErrorKind, FoundryClient};
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../foundry-protocol/tests/fixtures/foundry-local")
-        .join(name);
-    std::fs::read_to_string(path).unwrap()
+    let bytes = foundry_recordings::fixture(&format!("foundry-reconstructed/{name}"));
+    String::from_utf8(bytes).unwrap()
 }
 
 /// Writes an executable `foundry` script into a fresh directory: `server status` prints
@@ -51,14 +49,17 @@ fn options(cli: PathBuf) -> DiscoverOptions {
 
 #[tokio::test]
 async fn the_current_cli_json_gives_the_endpoint() {
-    let cli = fake_cli(Some(&fixture("cli_g2_server_status_running.json")), None);
+    let cli = fake_cli(Some(&fixture("cli_core_server_status_running.json")), None);
     let client = FoundryClient::discover_with(options(cli)).await.unwrap();
     assert_eq!(client.endpoint(), "http://127.0.0.1:48077");
 }
 
 #[tokio::test]
 async fn the_legacy_cli_text_gives_the_endpoint_without_its_status_path() {
-    let cli = fake_cli(None, Some(&fixture("cli_g1_service_status_running.txt")));
+    let cli = fake_cli(
+        None,
+        Some(&fixture("cli_legacy_service_status_running.txt")),
+    );
     let client = FoundryClient::discover_with(options(cli)).await.unwrap();
     assert_eq!(client.endpoint(), "http://127.0.0.1:55064");
 }
@@ -66,8 +67,8 @@ async fn the_legacy_cli_text_gives_the_endpoint_without_its_status_path() {
 #[tokio::test]
 async fn nothing_running_is_a_clear_error() {
     let cli = fake_cli(
-        Some(&fixture("cli_g2_server_status_not_running.json")),
-        Some(&fixture("cli_g1_service_status_not_running.txt")),
+        Some(&fixture("cli_core_server_status_not_running.json")),
+        Some(&fixture("cli_legacy_service_status_not_running.txt")),
     );
     let error = FoundryClient::discover_with(options(cli))
         .await

@@ -24,19 +24,20 @@ fn hello(model: &str) -> ChatRequest {
 #[tokio::test]
 async fn detection_names_each_dialect() {
     for (dialect, kind) in [
-        (Dialect::G1, ServerKind::FoundryLegacy),
-        (Dialect::G2Core1, ServerKind::FoundryCore1),
-        (Dialect::G2Core2, ServerKind::FoundryCore2),
+        (Dialect::Legacy, ServerKind::FoundryLegacy),
+        (Dialect::Core1, ServerKind::FoundryCore1),
+        (Dialect::Core2, ServerKind::FoundryCore2),
     ] {
         let (_emulator, client) = start(EmulatorConfig::new(dialect)).await;
         assert_eq!(client.server().await.unwrap().kind, kind, "{dialect}");
+        assert_eq!(dialect.server_kind(), kind);
     }
 }
 
 #[tokio::test]
 async fn core2_loads_by_alias_on_demand_and_infers_by_id() {
     let (emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny())).await;
     let answer = client
         .chat(hello("tiny-chat").max_tokens(300))
         .await
@@ -64,7 +65,7 @@ async fn core2_loads_by_alias_on_demand_and_infers_by_id() {
 #[tokio::test]
 async fn core2_streams_the_same_text_with_one_final_usage() {
     let (_emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny())).await;
     let ready = client.ensure_ready("tiny-chat").await.unwrap();
     assert_eq!(ready.id, "tiny-chat-generic-cpu:1");
     let whole = client.chat(hello(&ready.id).max_tokens(16)).await.unwrap();
@@ -95,7 +96,7 @@ async fn core2_streams_the_same_text_with_one_final_usage() {
 #[tokio::test]
 async fn core1_accepts_the_alias_and_loads_on_demand() {
     let (emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core1).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core1).catalog(Catalog::tiny())).await;
     let answer = client
         .chat(hello("tiny-chat").max_tokens(16))
         .await
@@ -127,7 +128,7 @@ async fn core1_accepts_the_alias_and_loads_on_demand() {
 
 #[tokio::test]
 async fn legacy_resolves_aliases_downloads_with_progress_and_loads() {
-    let (emulator, client) = start(EmulatorConfig::new(Dialect::G1)).await;
+    let (emulator, client) = start(EmulatorConfig::new(Dialect::Legacy)).await;
     let catalog = client.catalog().await.unwrap();
     assert!(catalog.iter().any(|m| m.alias == "qwen2.5-1.5b"));
     // An alias picks the downloaded variant.
@@ -171,7 +172,7 @@ async fn legacy_resolves_aliases_downloads_with_progress_and_loads() {
 
 #[tokio::test]
 async fn legacy_download_failure_is_an_error_even_with_status_200() {
-    let config = EmulatorConfig::new(Dialect::G1)
+    let config = EmulatorConfig::new(Dialect::Legacy)
         .download_failure(Some("Retry failed after 6 tries".into()));
     let (_emulator, client) = start(config).await;
     let error = client
@@ -187,7 +188,7 @@ async fn legacy_download_failure_is_an_error_even_with_status_200() {
 
 #[tokio::test]
 async fn download_on_the_web_service_is_unsupported_and_names_the_cli() {
-    let (_emulator, client) = start(EmulatorConfig::new(Dialect::G2Core2)).await;
+    let (_emulator, client) = start(EmulatorConfig::new(Dialect::Core2)).await;
     let error = client.download("phi-4-mini").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unsupported);
     assert!(
@@ -200,21 +201,21 @@ async fn download_on_the_web_service_is_unsupported_and_names_the_cli() {
 
 #[tokio::test]
 async fn unknown_models_are_typed_errors() {
-    for dialect in [Dialect::G1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core2] {
         let (_emulator, client) = start(EmulatorConfig::new(dialect)).await;
         let error = client.chat(hello("no-such-model")).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::ModelNotFound, "{dialect}: {error}");
     }
     // Core 1.x says "not loaded" for unknown names; loading then fails with an empty 500.
     let (_emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core1).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core1).catalog(Catalog::tiny())).await;
     let error = client.chat(hello("no-such-model")).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ModelNotLoaded, "{error}");
 }
 
 #[tokio::test]
 async fn without_load_on_demand_a_not_loaded_model_is_reported() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny()))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny()))
         .await
         .unwrap();
     let client = FoundryClient::builder()
@@ -234,7 +235,7 @@ async fn without_load_on_demand_a_not_loaded_model_is_reported() {
 #[tokio::test]
 async fn embeddings_are_deterministic_and_of_the_model_dimension() {
     let (_emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny())).await;
     let request = EmbeddingsRequest::new("tiny-embed", vec!["hello", "world"]);
     let first = client.embeddings(request.clone()).await.unwrap();
     let second = client.embeddings(request).await.unwrap();
@@ -246,7 +247,7 @@ async fn embeddings_are_deterministic_and_of_the_model_dimension() {
 #[tokio::test]
 async fn concurrent_callers_share_one_load() {
     let (emulator, client) =
-        start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny())).await;
+        start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny())).await;
     let calls = (0..8).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.ensure_ready("tiny-chat").await })
@@ -263,7 +264,7 @@ async fn concurrent_callers_share_one_load() {
 
 #[tokio::test]
 async fn legacy_quirks_decode_streamed_and_not() {
-    let (_emulator, client) = start(EmulatorConfig::new(Dialect::G1).quirks(true)).await;
+    let (_emulator, client) = start(EmulatorConfig::new(Dialect::Legacy).quirks(true)).await;
     let whole = client
         .chat(hello("phi-4-mini").max_tokens(12))
         .await

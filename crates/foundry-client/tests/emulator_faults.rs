@@ -13,7 +13,7 @@ const CHAT_ROUTE: &str = "POST /v1/chat/completions";
 const MODEL: &str = "tiny-chat-generic-cpu:1";
 
 async fn start() -> (EmulatorHandle, FoundryClient) {
-    let config = EmulatorConfig::new(Dialect::G2Core2)
+    let config = EmulatorConfig::new(Dialect::Core2)
         .catalog(Catalog::tiny())
         .loaded([MODEL]);
     let emulator = Emulator::start(config).await.expect("emulator starts");
@@ -176,7 +176,7 @@ async fn a_reset_mid_body_and_a_malformed_chunk_are_typed_errors() {
 #[tokio::test]
 async fn a_stalled_stream_times_out() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )
@@ -201,7 +201,7 @@ async fn a_stalled_stream_times_out() {
 #[tokio::test]
 async fn the_breaker_opens_under_persistent_failure_and_fails_fast() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )
@@ -214,10 +214,7 @@ async fn the_breaker_opens_under_persistent_failure_and_fails_fast() {
     let client = FoundryClient::builder()
         .endpoint(emulator.url())
         .retries(0)
-        .breaker(Some(BreakerConfig {
-            consecutive_failures: 3,
-            ..BreakerConfig::default()
-        }))
+        .breaker(Some(BreakerConfig::default().with_consecutive_failures(3)))
         .build()
         .unwrap();
     for _ in 0..3 {

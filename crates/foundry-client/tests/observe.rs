@@ -8,7 +8,7 @@ const MODEL: &str = "tiny-chat-generic-cpu:1";
 #[tokio::test]
 async fn every_call_is_counted_with_latency_ttft_retries_and_errors_by_kind() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )
@@ -55,7 +55,7 @@ async fn every_call_is_counted_with_latency_ttft_retries_and_errors_by_kind() {
 #[tokio::test]
 async fn health_reports_readiness_and_loaded_models() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([MODEL]),
     )

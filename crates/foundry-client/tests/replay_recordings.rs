@@ -10,7 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use foundry_client::{
@@ -407,30 +407,19 @@ fn core1_case(file: &str) -> (Call, Sent, Expect) {
 
 #[tokio::test]
 async fn every_core2_recording_replays_against_the_client() {
-    replay_folder(
-        "foundry-local-g2-real",
-        ServerKind::FoundryCore2,
-        core2_case,
-    )
-    .await;
+    replay_folder("foundry-core2", ServerKind::FoundryCore2, core2_case).await;
 }
 
 #[tokio::test]
 async fn every_core1_recording_replays_against_the_client() {
-    replay_folder(
-        "foundry-local-v1-real",
-        ServerKind::FoundryCore1,
-        core1_case,
-    )
-    .await;
+    replay_folder("foundry-core1", ServerKind::FoundryCore1, core1_case).await;
 }
 
 /// The 1.x Core reports a bad body as a 500 with .NET's words: deterministic, so even a client
 /// with retries on sends it once.
 #[tokio::test]
 async fn the_v1_cores_500_for_a_bad_body_is_not_retried() {
-    let exchange =
-        Exchange::read(&fixtures().join("foundry-local-v1-real/25-chat-messages-not-array.txt"));
+    let exchange = Exchange::read(&fixtures().join("foundry-core1/25-chat-messages-not-array.txt"));
     let server = ReplayServer::start(exchange.replayed_response());
     let client = FoundryClient::builder()
         .endpoint(&server.url)
@@ -452,7 +441,7 @@ async fn the_v1_cores_500_for_a_bad_body_is_not_retried() {
 /// is a typed "not found" at once, and it does not add up to an open circuit breaker.
 #[tokio::test]
 async fn the_v1_cores_empty_500_on_load_is_not_retried() {
-    let exchange = Exchange::read(&fixtures().join("foundry-local-v1-real/16-load-unknown.txt"));
+    let exchange = Exchange::read(&fixtures().join("foundry-core1/16-load-unknown.txt"));
     let server = ReplayServer::start(exchange.replayed_response());
     let client = FoundryClient::builder()
         .endpoint(&server.url)
@@ -476,7 +465,7 @@ async fn the_v1_cores_empty_500_on_load_is_not_retried() {
 /// that closes before a byte. With load-on-demand the client loads the model and asks again.
 #[tokio::test]
 async fn a_v1_stream_that_closes_before_a_byte_loads_the_model_and_asks_again() {
-    let v1 = fixtures().join("foundry-local-v1-real");
+    let v1 = fixtures().join("foundry-core1");
     let recorded = |file: &str| Exchange::read(&v1.join(file)).replayed_response();
     let request =
         || ChatRequest::new("tiny-chat", [foundry_client::Message::user("hi")]).max_tokens(3);
@@ -739,7 +728,7 @@ fn check_outcome(context: &str, outcome: Got, expect: Expect) {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../foundry-protocol/tests/fixtures")
+    foundry_recordings::fixtures_dir()
 }
 
 /// A request the replay server received.

@@ -33,7 +33,7 @@ async fn the_key_stays_out_of_debug_display_errors_and_trace_logs() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny()))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny()))
         .await
         .unwrap();
     emulator

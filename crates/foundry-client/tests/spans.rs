@@ -82,7 +82,7 @@ impl Spans {
 async fn every_operation_has_a_span_with_the_gen_ai_attributes_and_is_counted() {
     let spans = Spans::default();
     let _guard = subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).catalog(Catalog::tiny()))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2).catalog(Catalog::tiny()))
         .await
         .unwrap();
     let client = FoundryClient::builder()

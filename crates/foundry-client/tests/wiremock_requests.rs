@@ -43,11 +43,7 @@ async fn chat_sends_the_exact_body_with_key_and_user_agent() {
 #[tokio::test]
 async fn legacy_load_puts_the_id_with_its_colon_raw_in_the_path() {
     let server = MockServer::start().await;
-    let catalog = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../foundry-protocol/tests/fixtures/foundry-local/g1_foundry_list.json"
-    ))
-    .unwrap();
+    let catalog = foundry_recordings::fixture("foundry-reconstructed/legacy_foundry_list.json");
     Mock::given(method("GET"))
         .and(path("/foundry/list"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(catalog, "application/json"))

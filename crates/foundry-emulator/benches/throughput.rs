@@ -71,7 +71,7 @@ async fn run(connections: &mut [TcpStream], request: &[u8], total: u64) -> Durat
 
 fn emulator(dialect: Dialect) -> (EmulatorHandle, &'static str) {
     let (catalog, model) = match dialect {
-        Dialect::G2Core2 => (Catalog::tiny(), "tiny-chat-generic-cpu:1"),
+        Dialect::Core2 => (Catalog::tiny(), "tiny-chat-generic-cpu:1"),
         _ => (Catalog::default(), "Phi-4-mini-instruct-generic-cpu:4"),
     };
     let handle = Emulator::start_on_thread(
@@ -92,7 +92,7 @@ fn throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(REQUESTS_PER_BATCH));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(5));
-    for dialect in [Dialect::G2Core2, Dialect::G2Core1, Dialect::G1] {
+    for dialect in [Dialect::Core2, Dialect::Core1, Dialect::Legacy] {
         let (handle, model) = emulator(dialect);
         let request = request(handle.addr(), model);
         let mut connections = connect(&client, handle.addr());

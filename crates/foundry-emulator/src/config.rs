@@ -5,6 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
+use foundry_protocol::ServerKind;
+
 use crate::catalog::Catalog;
 use crate::faults::FaultPlan;
 
@@ -13,21 +15,32 @@ use crate::faults::FaultPlan;
 #[non_exhaustive]
 pub enum Dialect {
     /// The legacy CLI service: `/openai/*`, `/foundry/list`, plain-text errors, REST download.
-    G1,
+    Legacy,
     /// The C# Core 1.x web service (Kestrel): any model name everywhere, empty load answers.
-    G2Core1,
+    Core1,
     /// The C++ Core 2.x web service (oatpp): load by alias, inference by id, JSON load answers.
     #[default]
-    G2Core2,
+    Core2,
 }
 
 impl Dialect {
     /// The name used on the command line (`g1`, `g2-core1`, `g2-core2`).
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::G1 => "g1",
-            Self::G2Core1 => "g2-core1",
-            Self::G2Core2 => "g2-core2",
+            Self::Legacy => "g1",
+            Self::Core1 => "g2-core1",
+            Self::Core2 => "g2-core2",
+        }
+    }
+}
+
+impl Dialect {
+    /// The kind of server this dialect impersonates, as the client detects it.
+    pub fn server_kind(self) -> ServerKind {
+        match self {
+            Self::Legacy => ServerKind::FoundryLegacy,
+            Self::Core1 => ServerKind::FoundryCore1,
+            Self::Core2 => ServerKind::FoundryCore2,
         }
     }
 }
@@ -49,9 +62,9 @@ impl FromStr for Dialect {
     /// Reads `g1`, `g2-core1`, `g2-core2`, and `g2` (the current Core, `g2-core2`), in any case.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.to_ascii_lowercase().as_str() {
-            "g1" => Ok(Self::G1),
-            "g2" | "g2-core2" | "core2" => Ok(Self::G2Core2),
-            "g2-core1" | "core1" => Ok(Self::G2Core1),
+            "g1" | "legacy" => Ok(Self::Legacy),
+            "g2" | "g2-core2" | "core2" => Ok(Self::Core2),
+            "g2-core1" | "core1" => Ok(Self::Core1),
             _ => Err(UnknownDialect(text.to_owned())),
         }
     }
@@ -63,12 +76,12 @@ impl FromStr for Dialect {
 /// use std::time::Duration;
 /// use foundry_emulator::{Catalog, Dialect, EmulatorConfig};
 ///
-/// let config = EmulatorConfig::new(Dialect::G1)
+/// let config = EmulatorConfig::new(Dialect::Legacy)
 ///     .quirks(true)
 ///     .ttft(Duration::from_millis(20))
 ///     .catalog(Catalog::tiny())
 ///     .loaded(["tiny-chat-generic-cpu:1"]);
-/// assert_eq!(config.dialect_of(), Dialect::G1);
+/// assert_eq!(config.dialect_of(), Dialect::Legacy);
 /// ```
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -125,7 +138,7 @@ impl EmulatorConfig {
         self.dialect
     }
 
-    /// Emits the legacy service's wire quirks (G1 only): PascalCase extras, `error: null`,
+    /// Emits the legacy service's wire quirks (legacy service only): PascalCase extras, `error: null`,
     /// `delta` beside `message`, per-chunk ids and indexes, `model: null`, `delta` in
     /// non-streamed answers.
     pub fn quirks(mut self, on: bool) -> Self {
@@ -177,13 +190,13 @@ impl EmulatorConfig {
         self
     }
 
-    /// Pause between two progress lines of a G1 download (1 ms by default).
+    /// Pause between two progress lines of a legacy download (1 ms by default).
     pub fn download_step(mut self, step: Duration) -> Self {
         self.download_step = step;
         self
     }
 
-    /// Makes every G1 download fail with this message (`None`: downloads succeed).
+    /// Makes every legacy download fail with this message (`None`: downloads succeed).
     pub fn download_failure(mut self, message: Option<String>) -> Self {
         self.download_failure = message;
         self
@@ -219,10 +232,10 @@ mod tests {
 
     #[test]
     fn dialect_names_parse() {
-        assert_eq!("g2".parse::<Dialect>().unwrap(), Dialect::G2Core2);
-        assert_eq!("G2-Core1".parse::<Dialect>().unwrap(), Dialect::G2Core1);
-        assert_eq!("g1".parse::<Dialect>().unwrap(), Dialect::G1);
+        assert_eq!("g2".parse::<Dialect>().unwrap(), Dialect::Core2);
+        assert_eq!("G2-Core1".parse::<Dialect>().unwrap(), Dialect::Core1);
+        assert_eq!("g1".parse::<Dialect>().unwrap(), Dialect::Legacy);
         assert!("g3".parse::<Dialect>().is_err());
-        assert_eq!(Dialect::G2Core1.to_string(), "g2-core1");
+        assert_eq!(Dialect::Core1.to_string(), "g2-core1");
     }
 }

@@ -27,7 +27,7 @@ impl Emulator {
     /// # async fn main() -> Result<(), foundry_emulator::StartError> {
     /// use foundry_emulator::{Dialect, Emulator, EmulatorConfig};
     ///
-    /// let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2)).await?;
+    /// let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2)).await?;
     /// assert!(emulator.url().starts_with("http://127.0.0.1:"));
     /// emulator.shutdown().await;
     /// # Ok(())
@@ -174,7 +174,7 @@ impl EmulatorHandle {
         self.shared.stats.reset();
     }
 
-    /// Makes later G1 downloads fail with this message (`None`: they succeed).
+    /// Makes later legacy downloads fail with this message (`None`: they succeed).
     pub fn set_download_failure(&self, message: Option<String>) {
         self.shared.set_download_failure(message);
     }

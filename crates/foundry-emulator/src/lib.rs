@@ -6,16 +6,16 @@
 //! Applications talking to a real server depend on `foundry-client` instead.
 //!
 //! # Dialects
-//! - [`Dialect::G1`], the legacy CLI service: `/openai/status`, `/foundry/list`, `/openai/models`,
+//! - [`Dialect::Legacy`], the legacy CLI service: `/openai/status`, `/foundry/list`, `/openai/models`,
 //!   `/openai/loadedmodels`, `/openai/load/{id}?ttl=N&ep=X`, `/openai/unload/{id}?force=true`,
 //!   `/openai/unloadall`, `POST /openai/download` (progress lines, then a result object),
 //!   `/v1/models`, `/v1/chat/completions` (loads a downloaded model on demand), `/v1/embeddings`.
 //!   Errors are plain text. [`EmulatorConfig::quirks`] adds its recorded wire quirks.
-//! - [`Dialect::G2Core2`], the C++ Core 2.x (`Server: oatpp/1.3.0`): `/status`, `/v1/models`,
+//! - [`Dialect::Core2`], the C++ Core 2.x (`Server: oatpp/1.3.0`): `/status`, `/v1/models`,
 //!   `/v1/models/{id}`, `/models/loaded`, `/models/load/{alias}`, `/models/unload/{alias}`,
 //!   `/v1/chat/completions` and `/v1/embeddings` by id, OpenAI error envelopes, duplicated stream
 //!   headers, nothing percent-decoded.
-//! - [`Dialect::G2Core1`], the C# Core 1.x (`Server: Kestrel`): the same routes, any model name
+//! - [`Dialect::Core1`], the C# Core 1.x (`Server: Kestrel`): the same routes, any model name
 //!   everywhere, empty load answers, PascalCase extras, `.NET` error wording.
 //!
 //! Every answer is built from `foundry-protocol`'s types, then edited only where a server's exact
@@ -101,7 +101,7 @@
 //! use foundry_emulator::{Catalog, Dialect, Emulator, EmulatorConfig, Fault, FaultRule};
 //!
 //! let emulator = Emulator::start(
-//!     EmulatorConfig::new(Dialect::G2Core2)
+//!     EmulatorConfig::new(Dialect::Core2)
 //!         .catalog(Catalog::tiny())
 //!         .loaded(["tiny-chat-generic-cpu:1"]),
 //! )

@@ -11,7 +11,7 @@ use foundry_emulator::{Catalog, Dialect, Emulator, EmulatorConfig};
 const USAGE: &str = "usage: foundry-emulator [--port N] [--dialect g1|g2|g2-core1|g2-core2] [--quirks] [--ttft-ms N] [--token-delay-ms N] [--seed N] [--tiny]";
 
 fn parse(args: impl Iterator<Item = String>) -> Result<EmulatorConfig, String> {
-    let mut config = EmulatorConfig::new(Dialect::G2Core2);
+    let mut config = EmulatorConfig::new(Dialect::Core2);
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {

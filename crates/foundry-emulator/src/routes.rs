@@ -89,7 +89,7 @@ impl Route {
 
     fn routes(dialect: Dialect) -> &'static [Route] {
         match dialect {
-            Dialect::G1 => &[
+            Dialect::Legacy => &[
                 Self::OpenaiStatus,
                 Self::FoundryList,
                 Self::OpenaiModels,
@@ -102,7 +102,7 @@ impl Route {
                 Self::ChatCompletions,
                 Self::Embeddings,
             ],
-            Dialect::G2Core1 | Dialect::G2Core2 => &[
+            Dialect::Core1 | Dialect::Core2 => &[
                 Self::Status,
                 Self::Models,
                 Self::ModelById,
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn routes_match_with_raw_names() {
-        let core2 = Dialect::G2Core2;
+        let core2 = Dialect::Core2;
         assert_eq!(
             match_route(
                 core2,
@@ -211,7 +211,7 @@ mod tests {
             Matched::NotFound
         );
         assert_eq!(
-            match_route(Dialect::G1, &Method::GET, "/openai/load/a:1"),
+            match_route(Dialect::Legacy, &Method::GET, "/openai/load/a:1"),
             Matched::Found(Route::OpenaiLoad, Some("a:1"))
         );
         assert_eq!(Route::ALL.len(), Route::COUNT);

@@ -175,7 +175,7 @@ fn into_response(shared: &Shared, reply: Reply) -> Response<Body> {
             .headers_mut()
             .insert(SERVER, HeaderValue::from_static(server));
     }
-    if shared.dialect == crate::Dialect::G2Core2 {
+    if shared.dialect == crate::Dialect::Core2 {
         // oatpp says keep-alive on every answer, and twice on streams (which repeat headers).
         let repeats = if streamed { 2 } else { 1 };
         for _ in 0..repeats {

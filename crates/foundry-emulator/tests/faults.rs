@@ -44,7 +44,7 @@ async fn status_faults_carry_retry_hints_and_a_dialect_body() {
         retry_after: Some(2),
         retry_after_ms: Some(1500),
     };
-    for dialect in [Dialect::G2Core2, Dialect::G2Core1, Dialect::G1] {
+    for dialect in [Dialect::Core2, Dialect::Core1, Dialect::Legacy] {
         let emulator = emulator(dialect, FaultRule::always(fault.clone())).await;
         let response = raw(emulator.addr(), "POST", "/v1/chat/completions", Some(WHOLE)).await;
         assert_eq!(response.status, 429, "{dialect}");
@@ -56,7 +56,7 @@ async fn status_faults_carry_retry_hints_and_a_dialect_body() {
             "{dialect}: {body}"
         );
         assert_eq!(
-            dialect == Dialect::G1,
+            dialect == Dialect::Legacy,
             response.header_values("content-type")[0].starts_with("text/plain")
         );
     }
@@ -66,7 +66,7 @@ async fn status_faults_carry_retry_hints_and_a_dialect_body() {
         retry_after: None,
         retry_after_ms: None,
     };
-    let emulator = emulator(Dialect::G2Core2, FaultRule::always(custom)).await;
+    let emulator = emulator(Dialect::Core2, FaultRule::always(custom)).await;
     let response = raw(emulator.addr(), "POST", "/v1/chat/completions", Some(WHOLE)).await;
     assert_eq!(
         (response.status, response.body.as_slice()),
@@ -78,11 +78,7 @@ async fn status_faults_carry_retry_hints_and_a_dialect_body() {
 
 #[tokio::test]
 async fn close_before_headers_sends_nothing() {
-    let emulator = emulator(
-        Dialect::G2Core2,
-        FaultRule::always(Fault::CloseBeforeHeaders),
-    )
-    .await;
+    let emulator = emulator(Dialect::Core2, FaultRule::always(Fault::CloseBeforeHeaders)).await;
     let request = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{WHOLE}",
         WHOLE.len()
@@ -102,7 +98,7 @@ async fn close_before_headers_sends_nothing() {
 #[tokio::test]
 async fn reset_mid_body_leaves_bodies_unfinished() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::ResetMidBody { after_bytes: None }),
     )
     .await;
@@ -144,7 +140,7 @@ async fn reset_mid_body_leaves_bodies_unfinished() {
 #[tokio::test]
 async fn truncated_streams_end_cleanly_without_finish_or_done() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::TruncateStream {
             after_chunks: Some(4),
         }),
@@ -167,7 +163,7 @@ async fn truncated_streams_end_cleanly_without_finish_or_done() {
 #[tokio::test]
 async fn malformed_chunks_are_invalid_json_in_a_complete_stream() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::MalformedChunk { at: Some(2) }),
     )
     .await;
@@ -194,7 +190,7 @@ async fn error_events_end_the_stream_without_done() {
         after_chunks: Some(3),
         message: Some("Inference failed: out of memory".into()),
     };
-    let emulator = emulator(Dialect::G2Core2, FaultRule::always(fault)).await;
+    let emulator = emulator(Dialect::Core2, FaultRule::always(fault)).await;
     let response = raw(
         emulator.addr(),
         "POST",
@@ -215,7 +211,7 @@ async fn error_events_end_the_stream_without_done() {
 #[tokio::test]
 async fn stalls_send_headers_then_silence() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::Stall { ms: Some(400) }),
     )
     .await;
@@ -245,7 +241,7 @@ async fn stalls_send_headers_then_silence() {
 #[tokio::test]
 async fn slow_trickle_delays_every_chunk() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::SlowTrickle { chunk_delay_ms: 15 }),
     )
     .await;
@@ -271,7 +267,7 @@ async fn slow_trickle_delays_every_chunk() {
 #[tokio::test]
 async fn oversized_answers_have_the_asked_size() {
     let emulator = emulator(
-        Dialect::G2Core2,
+        Dialect::Core2,
         FaultRule::always(Fault::Oversized { bytes: 300_000 }),
     )
     .await;
@@ -296,7 +292,7 @@ async fn oversized_answers_have_the_asked_size() {
 #[tokio::test]
 async fn sequences_probabilities_and_routes() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .catalog(Catalog::tiny())
             .loaded([CHAT])
             .faults(FaultPlan::new([FaultRule::sequence([
@@ -361,7 +357,7 @@ async fn sequences_probabilities_and_routes() {
 
 #[tokio::test]
 async fn faults_are_controlled_over_http() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2))
         .await
         .expect("emulator");
     let url = format!("{}/_emulator/faults", emulator.url());
@@ -460,7 +456,7 @@ async fn faults_are_controlled_over_http() {
 #[tokio::test]
 async fn faults_apply_to_management_routes_and_g1_downloads() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G1).faults(FaultPlan::new([FaultRule::always(
+        EmulatorConfig::new(Dialect::Legacy).faults(FaultPlan::new([FaultRule::always(
             Fault::TruncateStream {
                 after_chunks: Some(2),
             },

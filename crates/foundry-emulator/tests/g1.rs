@@ -12,14 +12,15 @@ use foundry_protocol::foundry::{
     parse_catalog, parse_model_ids,
 };
 use foundry_protocol::{ChatRequest, ChatResponse, Message};
+use foundry_recordings::fixtures_dir;
 use serde_json::Value;
-use support::{client, fixtures_dir, json, raw, sse_json};
+use support::{client, json, raw, sse_json};
 
 const PHI_CPU: &str = "Phi-4-mini-instruct-generic-cpu:4";
 const PHI_GPU: &str = "Phi-4-mini-instruct-generic-gpu:4";
 
 async fn g1(quirks: bool) -> EmulatorHandle {
-    Emulator::start(EmulatorConfig::new(Dialect::G1).quirks(quirks))
+    Emulator::start(EmulatorConfig::new(Dialect::Legacy).quirks(quirks))
         .await
         .expect("emulator")
 }
@@ -64,8 +65,10 @@ async fn status_catalog_and_model_lists() {
     assert_eq!(status, 200);
     let value: Value = serde_json::from_str(&body).expect("JSON");
     let documented: Value = serde_json::from_slice(
-        &std::fs::read(fixtures_dir().join("foundry-local/g1_openai_status_docs_form.json"))
-            .expect("fixture"),
+        &std::fs::read(
+            fixtures_dir().join("foundry-reconstructed/legacy_openai_status_docs_form.json"),
+        )
+        .expect("fixture"),
     )
     .expect("JSON");
     assert_eq!(key_set(&value), key_set(&documented));
@@ -186,7 +189,7 @@ async fn chat_loads_on_demand_by_id_only_with_plain_text_errors() {
                 .starts_with("text/plain")
         );
         let recorded = std::fs::read_to_string(
-            fixtures_dir().join("foundry-local/g1_error_400_no_provider.txt"),
+            fixtures_dir().join("foundry-reconstructed/legacy_error_400_no_provider.txt"),
         )
         .expect("fixture");
         assert_eq!(
@@ -250,10 +253,11 @@ async fn download(
 
 #[tokio::test]
 async fn downloads_stream_progress_then_cache_the_model() {
-    let emulator =
-        Emulator::start(EmulatorConfig::new(Dialect::G1).download_step(Duration::from_millis(20)))
-            .await
-            .expect("emulator");
+    let emulator = Emulator::start(
+        EmulatorConfig::new(Dialect::Legacy).download_step(Duration::from_millis(20)),
+    )
+    .await
+    .expect("emulator");
     let (lines, events, elapsed) = download(&emulator, PHI_GPU).await;
     assert!(lines[0].starts_with("Total 0.00% Downloading"));
     assert!(
@@ -307,7 +311,7 @@ async fn quirks_reproduce_the_recorded_stream_and_answer_shapes() {
     let response = raw(emulator.addr(), "POST", "/v1/chat/completions", Some(&body)).await;
     let events = sse_json(&response.body);
     let recorded = sse_json(
-        &std::fs::read(fixtures_dir().join("foundry-local/g1_chat_stream_quirks.sse"))
+        &std::fs::read(fixtures_dir().join("foundry-reconstructed/legacy_chat_stream_quirks.sse"))
             .expect("fixture"),
     );
     assert_eq!(events.len(), 3);
@@ -339,7 +343,8 @@ async fn quirks_reproduce_the_recorded_stream_and_answer_shapes() {
     );
     let recorded: Value = serde_json::from_slice(
         &std::fs::read(
-            fixtures_dir().join("foundry-local/g1_chat_nonstream_delta_instead_of_message.json"),
+            fixtures_dir()
+                .join("foundry-reconstructed/legacy_chat_nonstream_delta_instead_of_message.json"),
         )
         .expect("fixture"),
     )
@@ -350,7 +355,7 @@ async fn quirks_reproduce_the_recorded_stream_and_answer_shapes() {
 
     let (_, models) = get(&emulator, "/v1/models").await;
     let recorded: Value = serde_json::from_slice(
-        &std::fs::read(fixtures_dir().join("foundry-local/g1_v1_models_empty.json"))
+        &std::fs::read(fixtures_dir().join("foundry-reconstructed/legacy_v1_models_empty.json"))
             .expect("fixture"),
     )
     .expect("JSON");

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn it_binds_loopback_and_stops_on_shutdown_or_drop() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2))
         .await
         .expect("emulator");
     let addr = emulator.addr();
@@ -28,7 +28,7 @@ async fn it_binds_loopback_and_stops_on_shutdown_or_drop() {
     );
     drop(idle);
 
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G1))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Legacy))
         .await
         .expect("emulator");
     let addr = emulator.addr();
@@ -43,7 +43,7 @@ async fn it_binds_loopback_and_stops_on_shutdown_or_drop() {
 #[tokio::test]
 async fn a_thread_of_its_own_serves_too() {
     let emulator =
-        Emulator::start_on_thread(EmulatorConfig::new(Dialect::G2Core1)).expect("emulator");
+        Emulator::start_on_thread(EmulatorConfig::new(Dialect::Core1)).expect("emulator");
     assert_eq!(
         raw(emulator.addr(), "GET", "/models/loaded", None)
             .await
@@ -57,12 +57,12 @@ async fn a_thread_of_its_own_serves_too() {
 
 #[tokio::test]
 async fn bad_configurations_are_typed_errors() {
-    let unknown = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).loaded(["nope:1"])).await;
+    let unknown = Emulator::start(EmulatorConfig::new(Dialect::Core2).loaded(["nope:1"])).await;
     assert!(matches!(unknown, Err(StartError::UnknownModel(id)) if id == "nope:1"));
-    let taken = Emulator::start(EmulatorConfig::new(Dialect::G2Core2))
+    let taken = Emulator::start(EmulatorConfig::new(Dialect::Core2))
         .await
         .expect("emulator");
-    let again = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).bind(taken.addr())).await;
+    let again = Emulator::start(EmulatorConfig::new(Dialect::Core2).bind(taken.addr())).await;
     assert!(matches!(again, Err(StartError::Bind { .. })));
 }
 

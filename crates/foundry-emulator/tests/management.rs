@@ -12,7 +12,7 @@ use support::{json, raw};
 
 #[tokio::test]
 async fn core2_loads_the_downloaded_variant_of_an_alias() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core2))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core2))
         .await
         .expect("emulator");
     let addr = emulator.addr();
@@ -89,7 +89,7 @@ async fn core2_loads_the_downloaded_variant_of_an_alias() {
 
 #[tokio::test]
 async fn core1_accepts_every_name_and_echoes_it() {
-    let emulator = Emulator::start(EmulatorConfig::new(Dialect::G2Core1))
+    let emulator = Emulator::start(EmulatorConfig::new(Dialect::Core1))
         .await
         .expect("emulator");
     let addr = emulator.addr();

@@ -18,7 +18,7 @@ const PHI: &str = "Phi-4-mini-instruct-generic-cpu:4";
 const EMBED: &str = "qwen3-embedding-0.6b-generic-cpu:1";
 
 async fn core2() -> EmulatorHandle {
-    Emulator::start(EmulatorConfig::new(Dialect::G2Core2).loaded([PHI, EMBED]))
+    Emulator::start(EmulatorConfig::new(Dialect::Core2).loaded([PHI, EMBED]))
         .await
         .expect("emulator")
 }
@@ -76,7 +76,7 @@ async fn the_same_request_gets_the_same_answer() {
         "streamed and whole answers agree"
     );
 
-    let other = Emulator::start(EmulatorConfig::new(Dialect::G2Core2).loaded([PHI]).seed(7))
+    let other = Emulator::start(EmulatorConfig::new(Dialect::Core2).loaded([PHI]).seed(7))
         .await
         .expect("emulator");
     assert_ne!(
@@ -155,7 +155,7 @@ async fn n_is_ignored_on_core2_and_honoured_on_g1() {
     request.n = Some(3);
     assert_eq!(ask(&emulator, &request).await.choices.len(), 1);
 
-    let g1 = Emulator::start(EmulatorConfig::new(Dialect::G1))
+    let g1 = Emulator::start(EmulatorConfig::new(Dialect::Legacy))
         .await
         .expect("emulator");
     let answer = ask(&g1, &request).await;
@@ -275,7 +275,7 @@ async fn embeddings_are_unit_vectors_stable_per_text() {
 #[tokio::test]
 async fn ttft_and_token_delay_pace_the_answer() {
     let emulator = Emulator::start(
-        EmulatorConfig::new(Dialect::G2Core2)
+        EmulatorConfig::new(Dialect::Core2)
             .loaded([PHI])
             .ttft(Duration::from_millis(150))
             .token_delay(Duration::from_millis(20)),

@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use foundry_emulator::{Catalog, Dialect, Emulator, EmulatorConfig};
 use foundry_recordings::Response;
+use foundry_recordings::recordings;
 use serde_json::Value;
-use support::{raw_exchange, recordings};
+use support::raw_exchange;
 
 /// Keys whose values differ on every run.
 const VOLATILE: &[&str] = &["created", "CreatedAt", "pid", "endpoints"];
@@ -91,7 +92,7 @@ async fn replay(folder: &str, dialect: Dialect, skip: &[&str]) -> usize {
     )
     .await
     .expect("emulator starts");
-    let core2 = dialect == Dialect::G2Core2;
+    let core2 = dialect == Dialect::Core2;
     let mut replayed = 0;
     for (name, exchange) in recordings(folder) {
         if skip.iter().any(|prefix| name.starts_with(prefix)) {
@@ -134,12 +135,12 @@ async fn replay(folder: &str, dialect: Dialect, skip: &[&str]) -> usize {
 
 #[tokio::test]
 async fn every_recorded_core2_exchange_replays() {
-    let replayed = replay("foundry-local-g2-real", Dialect::G2Core2, &["61_"]).await;
+    let replayed = replay("foundry-core2", Dialect::Core2, &["61_"]).await;
     assert_eq!(replayed, 61);
 }
 
 #[tokio::test]
 async fn every_recorded_core1_exchange_replays() {
-    let replayed = replay("foundry-local-v1-real", Dialect::G2Core1, &["41-"]).await;
+    let replayed = replay("foundry-core1", Dialect::Core1, &["41-"]).await;
     assert_eq!(replayed, 40);
 }

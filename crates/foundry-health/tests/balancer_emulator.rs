@@ -68,10 +68,10 @@ async fn send_chats(set: &EndpointSet, n: usize) -> usize {
 #[tokio::test]
 async fn the_breaker_ejects_a_failing_emulator_after_five_failures() {
     let good = [
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
     ];
-    let bad = emulator(EmulatorConfig::new(Dialect::G2Core2)).await;
+    let bad = emulator(EmulatorConfig::new(Dialect::Core2)).await;
     bad.faults()
         .push(FaultRule::always(Fault::status(500)).on_route("/v1/chat/completions"))
         .expect("fault");
@@ -108,9 +108,9 @@ async fn the_breaker_ejects_a_failing_emulator_after_five_failures() {
 #[tokio::test]
 async fn an_unhealthy_emulator_gets_no_traffic_and_comes_back_after_probes_pass() {
     let emulators = [
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
-        emulator(EmulatorConfig::new(Dialect::G2Core1)).await,
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core1)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
     ];
     let checkers: Vec<HealthChecker> = emulators
         .iter()
@@ -168,12 +168,11 @@ async fn an_unhealthy_emulator_gets_no_traffic_and_comes_back_after_probes_pass(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_in_flight_steer_load_away_from_a_slow_emulator() {
     let fast = [
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
-        emulator(EmulatorConfig::new(Dialect::G2Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
+        emulator(EmulatorConfig::new(Dialect::Core2)).await,
     ];
     // Answers take 30 ms here, against well under a millisecond on the others.
-    let slow =
-        emulator(EmulatorConfig::new(Dialect::G2Core2).ttft(Duration::from_millis(30))).await;
+    let slow = emulator(EmulatorConfig::new(Dialect::Core2).ttft(Duration::from_millis(30))).await;
     let set =
         EndpointSet::new([&fast[0], &fast[1], &slow].map(|e| Endpoint::new(e.url(), transport(e))))
             .with_rng(JitterRng::seeded(5));

@@ -41,8 +41,8 @@ fn catalog() -> Vec<ModelInfo> {
 #[tokio::test]
 async fn core_probe_reads_both_cores_and_the_core2_process_memory() {
     for (dialect, kind) in [
-        (Dialect::G2Core1, ServerKind::FoundryCore1),
-        (Dialect::G2Core2, ServerKind::FoundryCore2),
+        (Dialect::Core1, ServerKind::FoundryCore1),
+        (Dialect::Core2, ServerKind::FoundryCore2),
     ] {
         let emulator = emulator(dialect).await;
         assert!(foundry_transport::is_loopback_url(emulator.url()));
@@ -62,7 +62,7 @@ async fn core_probe_reads_both_cores_and_the_core2_process_memory() {
         let figure = &report.memory[0];
         match dialect {
             // Core 2.x reports its pid (the emulator reports this test process's).
-            Dialect::G2Core2 => {
+            Dialect::Core2 => {
                 assert_eq!(
                     figure.source,
                     MemorySource::ProcessRss {
@@ -88,7 +88,7 @@ async fn core_probe_reads_both_cores_and_the_core2_process_memory() {
 
 #[tokio::test]
 async fn without_local_process_or_catalog_no_memory_figure_is_made_up() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let report = FoundryCoreProbe::new(transport(&emulator)).probe().await;
     assert_eq!(report.outcome, ProbeOutcome::Ready);
     assert!(report.memory.is_empty(), "{:?}", report.memory);
@@ -98,7 +98,7 @@ async fn without_local_process_or_catalog_no_memory_figure_is_made_up() {
 
 #[tokio::test]
 async fn legacy_probe_reads_the_g1_service_with_its_own_catalog() {
-    let emulator = emulator(Dialect::G1).await;
+    let emulator = emulator(Dialect::Legacy).await;
     let transport = transport(&emulator);
     // The legacy service publishes the catalog itself, with `fileSizeMb`.
     let list = reqwest_get(&emulator, "/foundry/list").await;
@@ -123,7 +123,7 @@ async fn legacy_probe_reads_the_g1_service_with_its_own_catalog() {
 
 #[tokio::test]
 async fn openai_probe_works_on_every_dialect() {
-    for dialect in [Dialect::G1, Dialect::G2Core1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core1, Dialect::Core2] {
         let emulator = emulator(dialect).await;
         let report = OpenAiProbe::new(transport(&emulator)).probe().await;
         assert_eq!(report.outcome, ProbeOutcome::Ready, "{dialect}: {report:?}");
@@ -136,7 +136,7 @@ async fn openai_probe_works_on_every_dialect() {
 
 #[tokio::test]
 async fn a_probe_of_the_wrong_generation_is_failing_not_ready() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let report = FoundryLegacyProbe::new(transport(&emulator)).probe().await;
     assert_eq!(report.outcome, ProbeOutcome::Failing);
     assert!(report.reachable());
@@ -156,9 +156,9 @@ async fn a_probe_of_the_wrong_generation_is_failing_not_ready() {
 #[tokio::test]
 async fn probe_for_picks_the_probe_of_each_kind() {
     for (dialect, kind) in [
-        (Dialect::G1, ServerKind::FoundryLegacy),
-        (Dialect::G2Core1, ServerKind::FoundryCore1),
-        (Dialect::G2Core2, ServerKind::FoundryCore2),
+        (Dialect::Legacy, ServerKind::FoundryLegacy),
+        (Dialect::Core1, ServerKind::FoundryCore1),
+        (Dialect::Core2, ServerKind::FoundryCore2),
     ] {
         let emulator = emulator(dialect).await;
         let report = probe_for(kind, transport(&emulator)).probe().await;
@@ -170,7 +170,7 @@ async fn probe_for_picks_the_probe_of_each_kind() {
 
 #[tokio::test]
 async fn a_server_that_is_gone_is_unreachable() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let transport = transport(&emulator);
     emulator.shutdown().await;
     let report = FoundryCoreProbe::new(transport).probe().await;

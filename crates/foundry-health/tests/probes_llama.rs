@@ -6,8 +6,9 @@ use foundry_transport::{ReqwestTransport, SharedTransport};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const HEALTH: &str = include_str!("../../foundry-protocol/tests/fixtures/llama-server/health.json");
-const MODELS: &str = include_str!("../../foundry-protocol/tests/fixtures/llama-server/models.json");
+fn fixture(name: &str) -> String {
+    String::from_utf8(foundry_recordings::fixture(&format!("llama-cpp/{name}"))).unwrap()
+}
 const LOADING: &str =
     r#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#;
 /// `/props` with the fields the probe reads, as the server documents them.
@@ -39,10 +40,10 @@ fn probe(server: &MockServer) -> LlamaCppProbe {
 
 async fn ready_server() -> MockServer {
     let server = MockServer::start().await;
-    serve(&server, "/health", json(200, HEALTH)).await;
+    serve(&server, "/health", json(200, &fixture("health.json"))).await;
     serve(&server, "/props", json(200, PROPS)).await;
     serve(&server, "/slots", json(200, SLOTS)).await;
-    serve(&server, "/v1/models", json(200, MODELS)).await;
+    serve(&server, "/v1/models", json(200, &fixture("models.json"))).await;
     server
 }
 
@@ -106,7 +107,7 @@ async fn another_503_is_failing() {
 #[tokio::test]
 async fn slots_turned_off_are_not_a_problem() {
     let server = MockServer::start().await;
-    serve(&server, "/health", json(200, HEALTH)).await;
+    serve(&server, "/health", json(200, &fixture("health.json"))).await;
     serve(&server, "/props", json(200, PROPS)).await;
     serve(
         &server,
@@ -114,7 +115,7 @@ async fn slots_turned_off_are_not_a_problem() {
         json(501, r#"{"error":{"code":501,"message":"This server does not support slots endpoint. Start it with `--slots`","type":"not_supported_error"}}"#),
     )
     .await;
-    serve(&server, "/v1/models", json(200, MODELS)).await;
+    serve(&server, "/v1/models", json(200, &fixture("models.json"))).await;
     let report = probe(&server).probe().await;
     assert_eq!(report.outcome, ProbeOutcome::Ready, "{report:?}");
     assert_eq!(report.slots.unwrap().busy, None);
@@ -123,7 +124,7 @@ async fn slots_turned_off_are_not_a_problem() {
 #[tokio::test]
 async fn a_failing_secondary_check_makes_it_partial() {
     let server = MockServer::start().await;
-    serve(&server, "/health", json(200, HEALTH)).await;
+    serve(&server, "/health", json(200, &fixture("health.json"))).await;
     serve(
         &server,
         "/props",
@@ -134,7 +135,7 @@ async fn a_failing_secondary_check_makes_it_partial() {
     )
     .await;
     serve(&server, "/slots", json(200, SLOTS)).await;
-    serve(&server, "/v1/models", json(200, MODELS)).await;
+    serve(&server, "/v1/models", json(200, &fixture("models.json"))).await;
     let report = probe(&server).probe().await;
     assert_eq!(report.outcome, ProbeOutcome::Partial);
     assert!(report.ready(), "the server still serves");
@@ -148,7 +149,7 @@ async fn the_api_key_is_sent_and_never_shown() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(header("authorization", "Bearer s3cret"))
-        .respond_with(json(200, HEALTH))
+        .respond_with(json(200, &fixture("health.json")))
         .mount(&server)
         .await;
     let probe = probe(&server)

@@ -38,7 +38,7 @@ fn transport(emulator: &EmulatorHandle) -> SharedTransport {
 fn probe_of(emulator: &EmulatorHandle) -> (Box<dyn Probe>, &'static str, &'static str) {
     let transport = transport(emulator);
     match emulator.dialect() {
-        Dialect::G1 => (
+        Dialect::Legacy => (
             Box::new(FoundryLegacyProbe::new(transport)),
             "/openai/status",
             "/openai/loadedmodels",
@@ -65,7 +65,7 @@ async fn statuses(checker: &HealthChecker, n: usize) -> Vec<HealthStatus> {
 
 #[tokio::test]
 async fn status_errors_bring_it_down_in_three_and_back_in_two() {
-    for dialect in [Dialect::G1, Dialect::G2Core1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core1, Dialect::Core2] {
         let emulator = emulator(dialect).await;
         let (probe, status_route, _) = probe_of(&emulator);
         let checker = checker(probe);
@@ -93,7 +93,7 @@ async fn status_errors_bring_it_down_in_three_and_back_in_two() {
 
 #[tokio::test]
 async fn a_failing_model_list_is_partial_and_degraded() {
-    for dialect in [Dialect::G1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core2] {
         let emulator = emulator(dialect).await;
         let (probe, _, loaded_route) = probe_of(&emulator);
         let checker = checker(probe);
@@ -118,7 +118,7 @@ async fn a_failing_model_list_is_partial_and_degraded() {
 
 #[tokio::test]
 async fn dropped_connections_are_unreachable_and_count_as_failures() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let (probe, _, _) = probe_of(&emulator);
     let checker = checker(probe);
     statuses(&checker, 1).await;
@@ -134,7 +134,7 @@ async fn dropped_connections_are_unreachable_and_count_as_failures() {
 
 #[tokio::test]
 async fn intermittent_failures_never_reach_unhealthy() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let (probe, status_route, _) = probe_of(&emulator);
     let checker = checker(probe);
     statuses(&checker, 1).await;
@@ -155,7 +155,7 @@ async fn intermittent_failures_never_reach_unhealthy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitor_follows_an_emulator_down_and_up() {
-    let emulator = emulator(Dialect::G2Core1).await;
+    let emulator = emulator(Dialect::Core1).await;
     let (probe, status_route, _) = probe_of(&emulator);
     // A 2 ms interval keeps real waiting short; the paused-clock tests cover the schedule itself.
     let config = MonitorConfig::default()

@@ -6,8 +6,9 @@ use foundry_protocol::{
     ChatAccumulator, ChatChunk, ChunkChoice, Delta, FinishReason, Role, ToolCall, ToolCallDelta,
     Usage,
 };
+use foundry_recordings::fixture;
 use proptest::prelude::*;
-use support::{accumulate, decode_chat_stream, fixture};
+use support::{accumulate, decode_chat_stream};
 
 fn chunk(choices: Vec<ChunkChoice>) -> ChatChunk {
     ChatChunk::new(choices)
@@ -192,7 +193,7 @@ proptest! {
 
     #[test]
     fn typed_decoding_is_independent_of_how_the_stream_is_split(piece in 1usize..300) {
-        let body = fixture("llama-server/chat_stream_with_usage.sse");
+        let body = fixture("llama-cpp/chat_stream_with_usage.sse");
         let whole = accumulate(&decode_chat_stream(&body, 0), 1).finish().unwrap();
         let split = accumulate(&decode_chat_stream(&body, piece), 1).finish().unwrap();
         prop_assert_eq!(whole, split);

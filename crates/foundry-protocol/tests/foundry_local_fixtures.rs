@@ -10,33 +10,34 @@ use foundry_protocol::foundry::{
 use foundry_protocol::{
     ApiError, ChatResponse, FinishReason, ModelList, ModelProblem, ServiceStatus, StreamError,
 };
-use support::{accumulate, decode_chat_stream, fixture, fixture_files};
+use foundry_recordings::{fixture, fixture_files};
+use support::{accumulate, decode_chat_stream};
 
 fn text(name: &str) -> String {
-    String::from_utf8(fixture(&format!("foundry-local/{name}"))).unwrap()
+    String::from_utf8(fixture(&format!("foundry-reconstructed/{name}"))).unwrap()
 }
 
 fn bytes(name: &str) -> Vec<u8> {
-    fixture(&format!("foundry-local/{name}"))
+    fixture(&format!("foundry-reconstructed/{name}"))
 }
 
 #[test]
 fn cli_legacy_status_running_gives_the_base_url() {
-    let status = parse_service_status_text(&text("cli_g1_service_status_running.txt"));
+    let status = parse_service_status_text(&text("cli_legacy_service_status_running.txt"));
     assert!(status.running);
     assert_eq!(status.endpoint.as_deref(), Some("http://127.0.0.1:55064"));
 }
 
 #[test]
 fn cli_legacy_status_not_running() {
-    let status = parse_service_status_text(&text("cli_g1_service_status_not_running.txt"));
+    let status = parse_service_status_text(&text("cli_legacy_service_status_not_running.txt"));
     assert!(!status.running);
     assert_eq!(status.endpoint, None);
 }
 
 #[test]
 fn cli_legacy_start_gives_url_and_pid() {
-    let status = parse_service_status_text(&text("cli_g1_service_start.txt"));
+    let status = parse_service_status_text(&text("cli_legacy_service_start.txt"));
     assert!(status.running);
     assert_eq!(status.endpoint.as_deref(), Some("http://127.0.0.1:64646"));
     assert_eq!(status.pid, Some(17000));
@@ -44,7 +45,7 @@ fn cli_legacy_start_gives_url_and_pid() {
 
 #[test]
 fn cli_current_server_status_json() {
-    let running = CliServerStatus::from_json(&text("cli_g2_server_status_running.json")).unwrap();
+    let running = CliServerStatus::from_json(&text("cli_core_server_status_running.json")).unwrap();
     assert!(running.running);
     assert_eq!(
         (running.state.as_deref(), running.pid),
@@ -55,16 +56,17 @@ fn cli_current_server_status_json() {
         Some("http://127.0.0.1:48077")
     );
     let stopped =
-        CliServerStatus::from_json(&text("cli_g2_server_status_not_running.json")).unwrap();
+        CliServerStatus::from_json(&text("cli_core_server_status_not_running.json")).unwrap();
     assert!(!stopped.running);
     assert_eq!(stopped.endpoint(), None);
 }
 
 #[test]
 fn non_stream_answer_with_delta_instead_of_message_decodes() {
-    let response =
-        ChatResponse::from_slice(&bytes("g1_chat_nonstream_delta_instead_of_message.json"))
-            .unwrap();
+    let response = ChatResponse::from_slice(&bytes(
+        "legacy_chat_nonstream_delta_instead_of_message.json",
+    ))
+    .unwrap();
     assert_eq!(
         response.text().as_deref(),
         Some("Quantum computers use qubits.")
@@ -75,7 +77,7 @@ fn non_stream_answer_with_delta_instead_of_message_decodes() {
 
 #[test]
 fn legacy_stream_quirks_decode_and_fold_into_one_choice() {
-    let stream = decode_chat_stream(&bytes("g1_chat_stream_quirks.sse"), 0);
+    let stream = decode_chat_stream(&bytes("legacy_chat_stream_quirks.sse"), 0);
     assert!(stream.errors.is_empty(), "{:?}", stream.errors);
     assert!(stream.done);
     assert_eq!(stream.chunks.len(), 3);
@@ -96,7 +98,7 @@ fn legacy_stream_quirks_decode_and_fold_into_one_choice() {
 
 #[test]
 fn midstream_error_event_is_a_typed_error_and_the_stream_is_incomplete() {
-    let stream = decode_chat_stream(&bytes("g2_chat_stream_midstream_error.sse"), 0);
+    let stream = decode_chat_stream(&bytes("core_chat_stream_midstream_error.sse"), 0);
     assert_eq!(stream.chunks.len(), 2);
     assert!(!stream.done);
     match &stream.errors[..] {
@@ -113,7 +115,9 @@ fn midstream_error_event_is_a_typed_error_and_the_stream_is_incomplete() {
 #[test]
 fn download_progress_ok() {
     let mut parser = DownloadProgressParser::new();
-    let mut events = parser.feed(&bytes("g1_download_progress_ok.txt")).unwrap();
+    let mut events = parser
+        .feed(&bytes("legacy_download_progress_ok.txt"))
+        .unwrap();
     events.extend(parser.finish().unwrap());
     let percents: Vec<f64> = events
         .iter()
@@ -132,7 +136,7 @@ fn download_progress_ok() {
 fn download_progress_failed_is_a_failure_result() {
     let mut parser = DownloadProgressParser::new();
     let mut events = parser
-        .feed(&bytes("g1_download_progress_failed.txt"))
+        .feed(&bytes("legacy_download_progress_failed.txt"))
         .unwrap();
     events.extend(parser.finish().unwrap());
     match events.last() {
@@ -152,7 +156,7 @@ fn download_progress_documented_tuple_form() {
     let mut parser = DownloadProgressParser::new();
     // No trailing newline after the result object: `finish` must still read it.
     let mut events = parser
-        .feed(&bytes("g1_download_progress_docs_tuple_form.txt"))
+        .feed(&bytes("legacy_download_progress_docs_tuple_form.txt"))
         .unwrap();
     events.extend(parser.finish().unwrap());
     assert!(
@@ -167,7 +171,7 @@ fn download_progress_documented_tuple_form() {
 
 #[test]
 fn legacy_plain_text_errors() {
-    let no_provider = ApiError::from_body(&bytes("g1_error_400_no_provider.txt"));
+    let no_provider = ApiError::from_body(&bytes("legacy_error_400_no_provider.txt"));
     assert!(
         no_provider
             .message
@@ -177,7 +181,7 @@ fn legacy_plain_text_errors() {
         no_provider.model_problem(),
         Some(ModelProblem::NotDownloaded)
     );
-    let load = ApiError::from_body(&bytes("g1_error_500_load_plaintext.txt"));
+    let load = ApiError::from_body(&bytes("legacy_error_500_load_plaintext.txt"));
     assert!(
         load.message
             .starts_with("Failed loading model Phi-4-mini-instruct-generic-cpu:4")
@@ -187,7 +191,7 @@ fn legacy_plain_text_errors() {
 
 #[test]
 fn catalog_decodes_with_open_strings_and_any_version_type() {
-    let catalog = parse_catalog(&bytes("g1_foundry_list.json")).unwrap();
+    let catalog = parse_catalog(&bytes("legacy_foundry_list.json")).unwrap();
     assert!(catalog.len() >= 3);
     let first = &catalog[0];
     assert_eq!(first.model_id(), "Phi-4-mini-instruct-generic-cpu:4");
@@ -211,15 +215,15 @@ fn catalog_decodes_with_open_strings_and_any_version_type() {
         "an empty template object reads as none"
     );
     // The same entries wrapped in an object, and with PascalCase keys, read the same.
-    let wrapped = format!("{{\"Models\": {}}}", text("g1_foundry_list.json"));
+    let wrapped = format!("{{\"Models\": {}}}", text("legacy_foundry_list.json"));
     assert_eq!(parse_catalog(wrapped.as_bytes()).unwrap(), catalog);
 }
 
 #[test]
 fn model_id_lists_in_both_forms() {
-    let object = parse_model_ids(&bytes("g1_openai_loadedmodels_object_form.json")).unwrap();
+    let object = parse_model_ids(&bytes("legacy_openai_loadedmodels_object_form.json")).unwrap();
     assert_eq!(object, ["Phi-4-mini-instruct-generic-cpu:4"]);
-    let bare = parse_model_ids(&bytes("g1_openai_models.json")).unwrap();
+    let bare = parse_model_ids(&bytes("legacy_openai_models.json")).unwrap();
     assert_eq!(
         bare,
         [
@@ -228,7 +232,7 @@ fn model_id_lists_in_both_forms() {
         ]
     );
     assert_eq!(
-        parse_model_ids(&bytes("g2_models_loaded.json")).unwrap(),
+        parse_model_ids(&bytes("core_models_loaded.json")).unwrap(),
         ["Phi-4-mini-instruct-generic-cpu:4"]
     );
     assert!(parse_model_ids(b"{\"nope\": 1}").is_err());
@@ -236,8 +240,8 @@ fn model_id_lists_in_both_forms() {
 
 #[test]
 fn legacy_status_in_both_casings() {
-    let docs = ServiceStatus::from_slice(&bytes("g1_openai_status_docs_form.json")).unwrap();
-    let sdk = ServiceStatus::from_slice(&bytes("g1_openai_status_sdk_form.json")).unwrap();
+    let docs = ServiceStatus::from_slice(&bytes("legacy_openai_status_docs_form.json")).unwrap();
+    let sdk = ServiceStatus::from_slice(&bytes("legacy_openai_status_sdk_form.json")).unwrap();
     assert_eq!(docs.endpoints, ["http://127.0.0.1:55064"]);
     assert_eq!(
         docs.model_directory(),
@@ -253,7 +257,7 @@ fn legacy_status_in_both_casings() {
 
 #[test]
 fn current_core_status_names_its_flavour() {
-    let status = ServiceStatus::from_slice(&bytes("g2_status.json")).unwrap();
+    let status = ServiceStatus::from_slice(&bytes("core_status.json")).unwrap();
     assert_eq!(status.pid, Some(23948));
     assert_eq!(status.core_flavour(), Some(CoreFlavour::Core2));
     assert_eq!(
@@ -264,9 +268,9 @@ fn current_core_status_names_its_flavour() {
 
 #[test]
 fn openai_model_lists_with_pascal_case_leaks() {
-    let empty = ModelList::from_slice(&bytes("g1_v1_models_empty.json")).unwrap();
+    let empty = ModelList::from_slice(&bytes("legacy_v1_models_empty.json")).unwrap();
     assert!(empty.data.is_empty());
-    let list = ModelList::from_slice(&bytes("g2_v1_models.json")).unwrap();
+    let list = ModelList::from_slice(&bytes("core_v1_models.json")).unwrap();
     assert_eq!(
         list.ids().collect::<Vec<_>>(),
         [
@@ -280,14 +284,17 @@ fn openai_model_lists_with_pascal_case_leaks() {
 fn current_core_errors_name_their_model_problem() {
     for (file, problem) in [
         (
-            "g2_error_400_model_not_cached.json",
+            "core_error_400_model_not_cached.json",
             ModelProblem::NotDownloaded,
         ),
         (
-            "g2_error_400_model_not_loaded.json",
+            "core_error_400_model_not_loaded.json",
             ModelProblem::NotLoaded,
         ),
-        ("g2_error_404_model_not_found.json", ModelProblem::NotFound),
+        (
+            "core_error_404_model_not_found.json",
+            ModelProblem::NotFound,
+        ),
     ] {
         let error = ApiError::from_body(&bytes(file));
         assert_eq!(
@@ -302,15 +309,15 @@ fn current_core_errors_name_their_model_problem() {
 #[test]
 fn load_and_unload_answers() {
     assert_eq!(
-        LoadOutcome::from_slice(&bytes("g2_models_load_ok.json")).unwrap(),
+        LoadOutcome::from_slice(&bytes("core_models_load_ok.json")).unwrap(),
         LoadOutcome::Loaded
     );
     assert_eq!(
-        LoadOutcome::from_slice(&bytes("g2_models_load_already.json")).unwrap(),
+        LoadOutcome::from_slice(&bytes("core_models_load_already.json")).unwrap(),
         LoadOutcome::AlreadyLoaded
     );
     assert_eq!(
-        LoadOutcome::from_slice(&bytes("g2_models_unload_not_loaded.json")).unwrap(),
+        LoadOutcome::from_slice(&bytes("core_models_unload_not_loaded.json")).unwrap(),
         LoadOutcome::NotLoaded
     );
     assert_eq!(LoadOutcome::from_slice(b"").unwrap(), LoadOutcome::Accepted);
@@ -319,7 +326,7 @@ fn load_and_unload_answers() {
 #[test]
 fn every_reconstructed_fixture_has_a_test() {
     let source = include_str!("foundry_local_fixtures.rs");
-    for file in fixture_files("foundry-local") {
+    for file in fixture_files("foundry-reconstructed") {
         assert!(
             source.contains(&format!("\"{file}\"")),
             "{file} is not named by any test"

@@ -9,16 +9,16 @@ use foundry_protocol::foundry::{
     parse_service_status_text,
 };
 use foundry_protocol::{ApiError, ChatResponse, ChatStreamDecoder, ServiceStatus, SseDecoder};
+use foundry_recordings::{fixture, fixture_files};
 use proptest::prelude::*;
-use support::{fixture, fixture_files};
 
 /// Every recorded payload: the corpus the mutations start from.
 fn corpus() -> Vec<Vec<u8>> {
     [
-        "llama-server",
-        "foundry-local",
-        "foundry-local-g2-real",
-        "foundry-local-v1-real",
+        "llama-cpp",
+        "foundry-reconstructed",
+        "foundry-core2",
+        "foundry-core1",
     ]
     .iter()
     .flat_map(|folder| {

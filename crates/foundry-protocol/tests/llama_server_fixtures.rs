@@ -6,11 +6,12 @@ use foundry_protocol::{
     ApiError, ChatResponse, CompletionResponse, CompletionStreamDecoder, FinishReason, LlamaHealth,
     ModelList, StreamEvent,
 };
-use support::{accumulate, decode_chat_stream, fixture, fixture_files};
+use foundry_recordings::{fixture, fixture_files};
+use support::{accumulate, decode_chat_stream};
 
 #[test]
 fn chat_completion_decodes_with_usage_and_length_finish() {
-    let response = ChatResponse::from_slice(&fixture("llama-server/chat_completion.json")).unwrap();
+    let response = ChatResponse::from_slice(&fixture("llama-cpp/chat_completion.json")).unwrap();
     assert_eq!(response.model.as_deref(), Some("smollm2"));
     assert_eq!(response.finish_reason(), Some(&FinishReason::Length));
     assert!(
@@ -34,7 +35,7 @@ fn chat_completion_decodes_with_usage_and_length_finish() {
 #[test]
 fn chat_completion_over_context_stops_naturally() {
     let response = ChatResponse::from_slice(&fixture(
-        "llama-server/chat_completion_max_tokens_over_ctx.json",
+        "llama-cpp/chat_completion_max_tokens_over_ctx.json",
     ))
     .unwrap();
     assert_eq!(response.finish_reason(), Some(&FinishReason::Stop));
@@ -52,7 +53,7 @@ fn chat_completion_over_context_stops_naturally() {
 
 #[test]
 fn chat_stream_accumulates_to_the_full_text() {
-    let stream = decode_chat_stream(&fixture("llama-server/chat_stream.sse"), 0);
+    let stream = decode_chat_stream(&fixture("llama-cpp/chat_stream.sse"), 0);
     assert!(stream.errors.is_empty() && stream.done);
     assert_eq!(stream.chunks.len(), 18);
     let response = accumulate(&stream, 1).finish().unwrap();
@@ -70,7 +71,7 @@ fn chat_stream_accumulates_to_the_full_text() {
 
 #[test]
 fn chat_stream_with_usage_ends_with_a_usage_only_chunk() {
-    let stream = decode_chat_stream(&fixture("llama-server/chat_stream_with_usage.sse"), 0);
+    let stream = decode_chat_stream(&fixture("llama-cpp/chat_stream_with_usage.sse"), 0);
     assert!(stream.errors.is_empty() && stream.done);
     let last = stream.chunks.last().unwrap();
     assert!(last.choices.is_empty());
@@ -94,8 +95,7 @@ fn chat_stream_with_usage_ends_with_a_usage_only_chunk() {
 
 #[test]
 fn legacy_completion_decodes() {
-    let response =
-        CompletionResponse::from_slice(&fixture("llama-server/completion.json")).unwrap();
+    let response = CompletionResponse::from_slice(&fixture("llama-cpp/completion.json")).unwrap();
     assert_eq!(response.text(), Some(" Paris.\n\nThe United States has"));
     assert_eq!(
         response.choices[0].finish_reason,
@@ -110,7 +110,7 @@ fn legacy_completion_stream_decodes() {
     let mut text = String::new();
     let mut done = false;
     let mut usage = None;
-    for event in decoder.feed(&fixture("llama-server/completion_stream.sse")) {
+    for event in decoder.feed(&fixture("llama-cpp/completion_stream.sse")) {
         match event.unwrap() {
             StreamEvent::Item(chunk) => {
                 text.extend(chunk.choices.iter().map(|c| c.text.as_str()));
@@ -126,7 +126,7 @@ fn legacy_completion_stream_decodes() {
 
 #[test]
 fn models_list_keeps_aliases_and_meta() {
-    let list = ModelList::from_slice(&fixture("llama-server/models.json")).unwrap();
+    let list = ModelList::from_slice(&fixture("llama-cpp/models.json")).unwrap();
     assert_eq!(list.ids().collect::<Vec<_>>(), ["smollm2"]);
     let model = &list.data[0];
     assert_eq!(model.owned_by.as_deref(), Some("llamacpp"));
@@ -137,7 +137,7 @@ fn models_list_keeps_aliases_and_meta() {
 #[test]
 fn health_is_ok() {
     assert!(
-        LlamaHealth::from_slice(&fixture("llama-server/health.json"))
+        LlamaHealth::from_slice(&fixture("llama-cpp/health.json"))
             .unwrap()
             .is_ok()
     );
@@ -152,7 +152,7 @@ fn health_is_ok() {
 
 #[test]
 fn error_bodies_map_to_api_errors() {
-    let not_array = ApiError::from_body(&fixture("llama-server/error_400_messages_not_array.json"));
+    let not_array = ApiError::from_body(&fixture("llama-cpp/error_400_messages_not_array.json"));
     assert_eq!(not_array.message, "Expected 'messages' to be an array");
     assert_eq!(
         not_array.error_type.as_deref(),
@@ -161,7 +161,7 @@ fn error_bodies_map_to_api_errors() {
     assert_eq!(not_array.code.as_deref(), Some("400"));
 
     let embeddings = ApiError::from_body(&fixture(
-        "llama-server/error_501_embeddings_not_supported.json",
+        "llama-cpp/error_501_embeddings_not_supported.json",
     ));
     assert_eq!(
         embeddings.error_type.as_deref(),
@@ -169,7 +169,7 @@ fn error_bodies_map_to_api_errors() {
     );
     assert!(embeddings.message.contains("--embeddings"));
 
-    let metrics = ApiError::from_body(&fixture("llama-server/metrics_disabled.txt"));
+    let metrics = ApiError::from_body(&fixture("llama-cpp/metrics_disabled.txt"));
     assert_eq!(metrics.code.as_deref(), Some("501"));
     assert!(metrics.message.contains("--metrics"));
 }
@@ -177,9 +177,9 @@ fn error_bodies_map_to_api_errors() {
 #[test]
 fn every_llama_server_fixture_has_a_test() {
     let source = include_str!("llama_server_fixtures.rs");
-    for file in fixture_files("llama-server") {
+    for file in fixture_files("llama-cpp") {
         assert!(
-            source.contains(&format!("llama-server/{file}")),
+            source.contains(&format!("llama-cpp/{file}")),
             "{file} is not read by any test"
         );
     }

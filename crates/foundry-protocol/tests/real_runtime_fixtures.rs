@@ -9,7 +9,8 @@ use foundry_protocol::{
     ServiceStatus, StreamError,
 };
 use foundry_recordings::Exchange;
-use support::{accumulate, decode_chat_stream, fixture, fixture_files};
+use foundry_recordings::{fixture, fixture_files};
+use support::{accumulate, decode_chat_stream};
 
 const FULL: &str = "Hello! I am a tiny test model served by Foundry Local: one two three four five six seven eight nine ten.";
 const SIXTEEN: &str = "Hello! I am a tiny test model served by Foundry Local: one two three";
@@ -304,25 +305,25 @@ fn check(folder: &str, file: &str, expect: Expect) {
 
 #[test]
 fn every_core2_recording_decodes_to_the_right_value() {
-    let files = fixture_files("foundry-local-g2-real");
+    let files = fixture_files("foundry-core2");
     assert_eq!(files.len(), 62);
     for file in files {
-        check("foundry-local-g2-real", &file, core2_expectations(&file));
+        check("foundry-core2", &file, core2_expectations(&file));
     }
 }
 
 #[test]
 fn every_core1_recording_decodes_to_the_right_value() {
-    let files = fixture_files("foundry-local-v1-real");
+    let files = fixture_files("foundry-core1");
     assert_eq!(files.len(), 41);
     for file in files {
-        check("foundry-local-v1-real", &file, core1_expectations(&file));
+        check("foundry-core1", &file, core1_expectations(&file));
     }
 }
 
 #[test]
 fn core2_streams_duplicate_their_headers() {
-    let exchange = Exchange::parse(&fixture("foundry-local-g2-real/16_chat_stream_usage.txt"));
+    let exchange = Exchange::parse(&fixture("foundry-core2/16_chat_stream_usage.txt"));
     assert_eq!(
         exchange.header_values("content-type"),
         ["text/event-stream", "text/event-stream"]
@@ -331,7 +332,7 @@ fn core2_streams_duplicate_their_headers() {
 
 #[test]
 fn core1_chat_answers_echo_the_model_name_sent() {
-    let exchange = Exchange::parse(&fixture("foundry-local-v1-real/20-chat-alias.txt"));
+    let exchange = Exchange::parse(&fixture("foundry-core1/20-chat-alias.txt"));
     let response = ChatResponse::from_slice(&exchange.body).unwrap();
     assert_eq!(response.model.as_deref(), Some("tiny-chat"));
     assert_eq!(response.id.as_deref(), Some("chat.id.1"));

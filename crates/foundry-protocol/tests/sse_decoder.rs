@@ -4,8 +4,8 @@
 mod support;
 
 use foundry_protocol::{SseDecoder, SseError, SseEvent};
+use foundry_recordings::fixture;
 use proptest::prelude::*;
-use support::fixture;
 
 /// Decodes `pieces` in order, then finishes.
 fn decode_pieces(decoder: &mut SseDecoder, pieces: &[&[u8]]) -> Vec<Result<SseEvent, SseError>> {
@@ -224,11 +224,11 @@ fn done_marker_is_recognized_with_any_whitespace_around_it() {
 }
 
 const RECORDED_STREAMS: &[&str] = &[
-    "llama-server/chat_stream.sse",
-    "llama-server/chat_stream_with_usage.sse",
-    "llama-server/completion_stream.sse",
-    "foundry-local/g1_chat_stream_quirks.sse",
-    "foundry-local/g2_chat_stream_midstream_error.sse",
+    "llama-cpp/chat_stream.sse",
+    "llama-cpp/chat_stream_with_usage.sse",
+    "llama-cpp/completion_stream.sse",
+    "foundry-reconstructed/legacy_chat_stream_quirks.sse",
+    "foundry-reconstructed/core_chat_stream_midstream_error.sse",
 ];
 
 /// Turns a recorded stream's line ends into CRLF or CR, to prove the splits hold for every style.

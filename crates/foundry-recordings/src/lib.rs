@@ -1,15 +1,63 @@
-//! Reads the raw HTTP exchanges recorded from the real Foundry Local runtimes.
+//! The recorded and reconstructed payloads every crate's tests read, stored once, and the parser
+//! of the raw HTTP exchanges recorded from the real Foundry Local runtimes.
 //!
 //! **Who should depend on this crate:** the workspace's own tests (protocol fixtures, emulator
-//! replay, client replay); it is not published. Panics on a malformed recording: the recordings
-//! are test input the tests own.
+//! replay, client replay, probes); it is not published. Panics on a missing fixture or a
+//! malformed recording: they are test input the tests own.
+//!
+//! The folders under [`fixtures_dir`], one per server generation:
+//! `foundry-core2` (raw exchanges with the real C++ Core 2.2.1), `foundry-core1` (with the real
+//! C# Core 1.2.4), `llama-cpp` (llama.cpp's `llama-server`), and `foundry-reconstructed`
+//! (payloads of the legacy service, `legacy_*`, and of the current Core, `core_*`, rebuilt from
+//! documentation and SDK sources; `cli_*` are the CLI's outputs).
 //!
 //! A recording holds `>>> REQUEST`, the request bytes, `<<< RESPONSE ...`, and the response bytes
 //! as received (status line, headers with duplicates, body; chunked bodies keep their size lines).
 
 #![forbid(unsafe_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The folder that holds every fixture.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The bytes of one fixture, e.g. `fixture("llama-cpp/health.json")`.
+pub fn fixture(relative: &str) -> Vec<u8> {
+    let path = fixtures_dir().join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Every file name in a fixture folder except its README, sorted.
+pub fn fixture_files(folder: &str) -> Vec<String> {
+    let dir = fixtures_dir().join(folder);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name != "README.md")
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every recorded exchange (`.txt` file) of a fixture folder, with its file name, in file order.
+pub fn recordings(folder: &str) -> Vec<(String, Exchange)> {
+    fixture_files(folder)
+        .into_iter()
+        .filter(|name| name.ends_with(".txt"))
+        .map(|name| {
+            let exchange = Exchange::parse(&fixture(&format!("{folder}/{name}")));
+            (name, exchange)
+        })
+        .collect()
+}
 
 /// One recorded request and its response.
 #[derive(Debug, Clone)]

@@ -40,6 +40,23 @@
 
 #![forbid(unsafe_code)]
 
+/// Chained setters for the public fields of a `#[non_exhaustive]` settings struct: the one way
+/// callers outside this crate build one from its defaults.
+macro_rules! with_setters {
+    ($ty:ty { $( $(#[$doc:meta])* $setter:ident => $field:ident: $value:ty ),* $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $setter(mut self, value: $value) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 pub mod breaker;
 mod clock;
 mod limit;

@@ -20,6 +20,7 @@ use crate::rejection::Rejection;
 
 /// The settings of a [`ConcurrencyLimit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LimitConfig {
     /// Requests in flight at once (a streamed response counts until its body ends or is dropped).
     pub max_in_flight: usize,
@@ -44,6 +45,11 @@ impl LimitConfig {
         Self::new(4, 1024)
     }
 }
+
+with_setters!(LimitConfig {
+    /// Sets [`max_wait`](Self::max_wait).
+    with_max_wait => max_wait: Option<Duration>,
+});
 
 /// A shared in-flight limit with a bounded wait queue.
 #[derive(Debug)]
@@ -190,7 +196,8 @@ impl LimitTransport {
             .map_err(Rejection::into_error)?;
         if let Some(deadline) = overrides.deadline() {
             let waited = self.limit.clock.now().saturating_duration_since(queued_at);
-            request = request.timeouts(overrides.with_deadline(deadline.saturating_sub(waited)));
+            request =
+                request.with_timeouts(overrides.with_deadline(deadline.saturating_sub(waited)));
         }
         Ok((permit, request))
     }

@@ -150,10 +150,7 @@ async fn streams_that_break_mid_body_count_as_failures() {
 async fn the_failure_policy_can_be_replaced() {
     let mock = MockTransport::new();
     let breaker = CircuitBreaker::new(
-        BreakerConfig {
-            consecutive_failures: 2,
-            ..BreakerConfig::default()
-        },
+        BreakerConfig::default().with_consecutive_failures(2),
         Arc::new(TokioClock),
     );
     let policy = foundry_resilience::FailurePolicy::default().for_status(|status| {
@@ -180,10 +177,7 @@ async fn the_failure_policy_can_be_replaced() {
 async fn half_open_admits_no_more_than_its_permits_under_concurrent_callers() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     for permits in [1u32, 3] {
-        let config = BreakerConfig {
-            half_open_permits: permits,
-            ..BreakerConfig::default()
-        };
+        let config = BreakerConfig::default().with_half_open_permits(permits);
         let breaker = CircuitBreaker::new(config, Arc::new(TokioClock));
         breaker.force_open(Duration::ZERO);
         let admitted = Arc::new(AtomicUsize::new(0));

@@ -83,10 +83,7 @@ async fn a_queue_wait_bound_gives_a_typed_timeout() {
     mock.push(MockResponse::json("{}").delay(Duration::from_secs(10)));
     let transport = limited(
         &mock,
-        LimitConfig {
-            max_wait: Some(Duration::from_secs(1)),
-            ..LimitConfig::new(1, 8)
-        },
+        LimitConfig::new(1, 8).with_max_wait(Some(Duration::from_secs(1))),
     );
     let busy = {
         let transport = transport.clone();
@@ -132,14 +129,14 @@ async fn a_requests_deadline_bounds_its_wait_and_what_remains_is_passed_on() {
     };
     tokio::task::yield_now().await;
     let short = TransportRequest::get("/short")
-        .timeouts(Timeouts::new().with_deadline(Duration::from_secs(1)));
+        .with_timeouts(Timeouts::new().with_deadline(Duration::from_secs(1)));
     let error = transport.send(short).await.unwrap_err();
     assert!(
         matches!(rejection_of(&error), Some(Rejection::QueueTimeout { .. })),
         "{error}"
     );
     let long = TransportRequest::get("/long")
-        .timeouts(Timeouts::new().with_deadline(Duration::from_secs(10)));
+        .with_timeouts(Timeouts::new().with_deadline(Duration::from_secs(10)));
     transport.send(long).await.unwrap();
     busy.await.unwrap().unwrap();
     let sent = mock.requests();

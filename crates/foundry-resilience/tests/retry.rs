@@ -237,7 +237,7 @@ async fn the_overall_deadline_is_never_extended_by_retries() {
     for _ in 0..10 {
         mock.push(MockResponse::new(503).header("retry-after", "4"));
     }
-    let policy = RetryPolicy::with_max_retries(10).deadline(Duration::from_secs(10));
+    let policy = RetryPolicy::with_max_retries(10).with_deadline(Duration::from_secs(10));
     let started = Instant::now();
     let response = retrying(&mock, policy).send(get()).await.unwrap();
     assert_eq!(response.status(), 503);
@@ -262,11 +262,12 @@ async fn an_empty_budget_stops_retrying() {
     for _ in 0..10 {
         mock.push(MockResponse::new(503));
     }
-    let budget = Arc::new(RetryBudget::new(BudgetConfig {
-        ratio: 0.0,
-        floor_per_second: 0.0,
-        capacity: 1.0,
-    }));
+    let budget = Arc::new(RetryBudget::new(
+        BudgetConfig::default()
+            .with_ratio(0.0)
+            .with_floor_per_second(0.0)
+            .with_capacity(1.0),
+    ));
     let transport = RetryTransport::new(
         SharedTransport::new(mock.clone()),
         RetryPolicy::default(),

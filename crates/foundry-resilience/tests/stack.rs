@@ -16,10 +16,7 @@ async fn retries_stop_when_the_breaker_opens_and_rejections_are_not_retried() {
     }
     let stack = ResilienceBuilder::new()
         .retry(RetryPolicy::with_max_retries(10))
-        .breaker(BreakerConfig {
-            consecutive_failures: 3,
-            ..BreakerConfig::default()
-        })
+        .breaker(BreakerConfig::default().with_consecutive_failures(3))
         .seed(7)
         .build(SharedTransport::new(mock.clone()));
     let error = stack
@@ -107,10 +104,7 @@ async fn a_slot_is_held_until_the_body_is_read_and_the_breaker_sees_the_outcome(
     mock.push(MockResponse::new(500));
     let stack = ResilienceBuilder::new()
         .retry(None)
-        .breaker(BreakerConfig {
-            consecutive_failures: 1,
-            ..BreakerConfig::default()
-        })
+        .breaker(BreakerConfig::default().with_consecutive_failures(1))
         .limit(LimitConfig::new(1, 0))
         .build(SharedTransport::new(mock.clone()));
     let limit = stack.limit.clone().unwrap();

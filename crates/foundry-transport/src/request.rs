@@ -24,7 +24,7 @@ use crate::{ErrorKind, Timeouts, TransportError};
 ///
 /// let request = TransportRequest::post_json("/v1/chat/completions", r#"{"model":"m"}"#)
 ///     .idempotent(true)
-///     .timeouts(Timeouts::new().with_first_byte(Duration::from_secs(120)));
+///     .with_timeouts(Timeouts::new().with_first_byte(Duration::from_secs(120)));
 /// assert!(request.is_idempotent());
 /// assert_eq!(request.path(), "/v1/chat/completions");
 /// ```
@@ -125,7 +125,7 @@ impl TransportRequest {
 
     /// Sets timer overrides for this request; unset timers fall back to the transport's.
     #[must_use]
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
     }

@@ -244,7 +244,7 @@ async fn a_stalled_body_meets_the_idle_timer() {
             .chunks(["data: 1\n\n", "data: 2\n\n"])
             .stall_after(12),
     );
-    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let request = TransportRequest::get("/").with_timeouts(Timeouts::new().with_idle(5 * SECOND));
     let start = Instant::now();
     let mut stream = mock.send(request).await.unwrap().into_stream();
     assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
@@ -262,7 +262,7 @@ async fn a_stalled_body_meets_the_idle_timer() {
 async fn a_stalled_body_wakes_the_reader_that_waits_now() {
     let mock = MockTransport::new();
     mock.push(MockResponse::ok().chunks(["data: 1\n\n"]).stall_after(9));
-    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let request = TransportRequest::get("/").with_timeouts(Timeouts::new().with_idle(5 * SECOND));
     let mut stream = mock.send(request).await.unwrap().into_stream();
     assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
     // A first wait under another waker (as when a stream moves between tasks) arms the timers
@@ -286,7 +286,7 @@ async fn timers_polled_when_the_task_has_no_budget_left_still_fire() {
     let timeouts = Timeouts::new()
         .with_idle(5 * SECOND)
         .with_deadline(20 * SECOND);
-    let request = TransportRequest::get("/").timeouts(timeouts);
+    let request = TransportRequest::get("/").with_timeouts(timeouts);
     let mut stream = mock.send(request).await.unwrap().into_stream();
     assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
     let waiting = Instant::now();
@@ -323,7 +323,7 @@ async fn a_slow_reader_is_not_cut_off_for_its_own_pace() {
             .chunks(["data: 1\n\n", "data: 2\n\n"])
             .chunk_delay(3 * SECOND),
     );
-    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let request = TransportRequest::get("/").with_timeouts(Timeouts::new().with_idle(5 * SECOND));
     let mut stream = mock.send(request).await.unwrap().into_stream();
     assert_eq!(stream.next().await.unwrap().unwrap(), "data: 1\n\n");
     // The reader spends longer than the idle limit over the first chunk; counted from the
@@ -344,7 +344,7 @@ async fn a_body_read_in_another_task_keeps_its_timers() {
             .chunk_delay(2 * SECOND)
             .stall_after(18),
     );
-    let request = TransportRequest::get("/").timeouts(Timeouts::new().with_idle(5 * SECOND));
+    let request = TransportRequest::get("/").with_timeouts(Timeouts::new().with_idle(5 * SECOND));
     let mut stream = mock.send(request).await.unwrap().into_stream();
     // The first chunk is read here, then the stream moves to a task of its own (as a server
     // handing a stream to a worker does): chunks and the idle timer follow it there.
@@ -378,12 +378,12 @@ async fn a_long_stream_is_cut_only_by_the_deadline() {
     let idle = Timeouts::new().with_idle(5 * SECOND);
     // 99 s of streaming, never 5 s without a chunk: it completes.
     let body = mock
-        .send(TransportRequest::get("/").timeouts(idle))
+        .send(TransportRequest::get("/").with_timeouts(idle))
         .await
         .unwrap();
     assert_eq!(body.bytes_limited(1 << 16).await.unwrap().len(), 290);
     // The same stream under a 10 s deadline.
-    let bounded = TransportRequest::get("/").timeouts(idle.with_deadline(10 * SECOND));
+    let bounded = TransportRequest::get("/").with_timeouts(idle.with_deadline(10 * SECOND));
     let err = mock
         .send(bounded)
         .await

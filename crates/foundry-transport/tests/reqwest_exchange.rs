@@ -208,9 +208,9 @@ async fn a_request_can_lengthen_or_shorten_its_timers() {
         .build();
     let transport = transport.unwrap();
     let patient = TransportRequest::get("/")
-        .timeouts(Timeouts::new().with_first_byte(Duration::from_secs(5)));
+        .with_timeouts(Timeouts::new().with_first_byte(Duration::from_secs(5)));
     assert_eq!(transport.send(patient).await.unwrap().status(), 200);
-    let hasty = TransportRequest::get("/").timeouts(Timeouts::new().with_deadline(20 * MS));
+    let hasty = TransportRequest::get("/").with_timeouts(Timeouts::new().with_deadline(20 * MS));
     let err = transport.send(hasty).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Deadline));
 }

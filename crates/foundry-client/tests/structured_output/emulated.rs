@@ -66,7 +66,7 @@ fn parsing_checks_the_schema_before_the_type() {
 
 #[tokio::test]
 async fn every_dialect_answers_a_valid_typed_value() {
-    for dialect in [Dialect::G1, Dialect::G2Core1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core1, Dialect::Core2] {
         let emulator = emulator(dialect).await;
         let client = client_of(&emulator);
         let trip = client.chat_json::<Trip>(plan_a_trip()).await.unwrap();
@@ -86,7 +86,7 @@ async fn every_dialect_answers_a_valid_typed_value() {
 
 #[tokio::test]
 async fn a_json_object_request_gets_an_object() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let answer = client_of(&emulator)
         .chat(plan_a_trip().response_format(ResponseFormat::JsonObject))
         .await
@@ -97,7 +97,7 @@ async fn a_json_object_request_gets_an_object() {
 
 #[tokio::test]
 async fn the_callers_check_runs_last_and_its_refusal_is_a_problem() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let client = client_of(&emulator);
     let error = client
         .structured::<Trip>()

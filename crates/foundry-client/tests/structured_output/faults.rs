@@ -8,7 +8,7 @@ use super::{Trip, client_of, emulator, plan_a_trip};
 const CHAT: &str = "POST /v1/chat/completions";
 
 async fn faulty(defects: impl IntoIterator<Item = Option<StructuredDefect>>) -> EmulatorHandle {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let sequence = defects.into_iter().map(|d| d.map(Fault::structured));
     emulator
         .faults()
@@ -69,7 +69,7 @@ async fn a_truncated_answer_says_the_token_limit_cut_it() {
 
 #[tokio::test]
 async fn max_tokens_cuts_the_value_like_a_real_server() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let error = client_of(&emulator)
         .chat_json::<Trip>(plan_a_trip().max_tokens(12))
         .await

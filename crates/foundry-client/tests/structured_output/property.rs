@@ -172,7 +172,7 @@ fn ask(
 #[test]
 fn the_emulators_instances_pass_the_validator_for_any_generated_schema() {
     let runtime = runtime();
-    let emulator = runtime.block_on(emulator(Dialect::G2Core2));
+    let emulator = runtime.block_on(emulator(Dialect::Core2));
     let client = client_of(&emulator);
     proptest!(config(), |(schema in schema())| {
         let outcome = ask(&client, &runtime, schema.clone());
@@ -183,7 +183,7 @@ fn the_emulators_instances_pass_the_validator_for_any_generated_schema() {
 #[test]
 fn the_emulators_violations_never_pass_the_validator() {
     let runtime = runtime();
-    let emulator = runtime.block_on(emulator(Dialect::G2Core2));
+    let emulator = runtime.block_on(emulator(Dialect::Core2));
     let violation = Fault::structured(StructuredDefect::SchemaViolation);
     let rule = FaultRule::always(violation).on_route("POST /v1/chat/completions");
     emulator.faults().push(rule).unwrap();

@@ -10,7 +10,7 @@ const CHAT: &str = "POST /v1/chat/completions";
 
 #[tokio::test]
 async fn the_stream_yields_the_text_then_the_validated_value() {
-    for dialect in [Dialect::G1, Dialect::G2Core1, Dialect::G2Core2] {
+    for dialect in [Dialect::Legacy, Dialect::Core1, Dialect::Core2] {
         let emulator = emulator(dialect).await;
         let client = client_of(&emulator);
         let mut stream = client
@@ -42,7 +42,7 @@ async fn the_stream_yields_the_text_then_the_validated_value() {
 
 #[tokio::test]
 async fn a_streamed_answer_that_does_not_fit_ends_with_the_typed_error() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     let client = client_of(&emulator);
     emulator
         .faults()
@@ -85,7 +85,7 @@ async fn a_streamed_answer_that_does_not_fit_ends_with_the_typed_error() {
 
 #[tokio::test]
 async fn a_broken_stream_is_the_streams_error_not_a_structure_error() {
-    let emulator = emulator(Dialect::G2Core2).await;
+    let emulator = emulator(Dialect::Core2).await;
     emulator
         .faults()
         .push(

@@ -44,41 +44,41 @@ pub(crate) struct Call<'a> {
 /// Runs a matched route.
 pub(crate) fn handle(shared: &Arc<Shared>, call: &Call<'_>) -> Reply {
     match shared.dialect {
-        Dialect::G1 => g1::handle(shared, call),
-        Dialect::G2Core1 => core1::handle(shared, call),
-        Dialect::G2Core2 => core2::handle(shared, call),
+        Dialect::Legacy => g1::handle(shared, call),
+        Dialect::Core1 => core1::handle(shared, call),
+        Dialect::Core2 => core2::handle(shared, call),
     }
 }
 
 /// The answer for a path no route has, or a method the path does not take.
 pub(crate) fn unmatched(dialect: Dialect, call: &Call<'_>, allowed: Option<&'static str>) -> Reply {
     match (dialect, allowed) {
-        (Dialect::G2Core2, _) => core2::unmatched(call),
-        (Dialect::G2Core1, Some(allowed)) => core1::wrong_method(allowed),
-        (Dialect::G2Core1, None) => Reply::empty(StatusCode::NOT_FOUND),
-        (Dialect::G1, Some(allowed)) => {
+        (Dialect::Core2, _) => core2::unmatched(call),
+        (Dialect::Core1, Some(allowed)) => core1::wrong_method(allowed),
+        (Dialect::Core1, None) => Reply::empty(StatusCode::NOT_FOUND),
+        (Dialect::Legacy, Some(allowed)) => {
             let mut reply = Reply::empty(StatusCode::METHOD_NOT_ALLOWED);
             reply
                 .headers
                 .insert(http::header::ALLOW, http::HeaderValue::from_static(allowed));
             reply
         }
-        (Dialect::G1, None) => Reply::empty(StatusCode::NOT_FOUND),
+        (Dialect::Legacy, None) => Reply::empty(StatusCode::NOT_FOUND),
     }
 }
 
 /// The `Server` header each real server sends (the legacy service's is not known: none).
 pub(crate) fn server_header(dialect: Dialect) -> Option<&'static str> {
     match dialect {
-        Dialect::G1 => None,
-        Dialect::G2Core1 => Some("Kestrel"),
-        Dialect::G2Core2 => Some("oatpp/1.3.0"),
+        Dialect::Legacy => None,
+        Dialect::Core1 => Some("Kestrel"),
+        Dialect::Core2 => Some("oatpp/1.3.0"),
     }
 }
 
 /// Whether responses carry a `Date` header (oatpp sends none).
 pub(crate) fn sends_date(dialect: Dialect) -> bool {
-    dialect != Dialect::G2Core2
+    dialect != Dialect::Core2
 }
 
 /// The body of an injected error status when the fault gives none: the dialect's own error shape.
@@ -88,8 +88,8 @@ pub(crate) fn fault_body(dialect: Dialect, status: StatusCode) -> Reply {
         status.canonical_reason().unwrap_or("error")
     );
     match dialect {
-        Dialect::G1 => Reply::text(status, message),
-        Dialect::G2Core1 => core1::envelope(status, &message, serde_json::Value::Null),
-        Dialect::G2Core2 => core2::error(status, message),
+        Dialect::Legacy => Reply::text(status, message),
+        Dialect::Core1 => core1::envelope(status, &message, serde_json::Value::Null),
+        Dialect::Core2 => core2::error(status, message),
     }
 }

@@ -5,7 +5,6 @@
 pub mod stream;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -13,34 +12,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use foundry_recordings::{Exchange, Response};
-
-/// The fixture directory of this crate.
-pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Every recording of a fixture folder, in file order.
-pub fn recordings(folder: &str) -> Vec<(String, Exchange)> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join(folder))
-        .expect("fixture folder")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name.ends_with(".txt"))
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            let raw = std::fs::read(fixtures_dir().join(folder).join(&name)).expect("fixture");
-            (name, Exchange::parse(&raw))
-        })
-        .collect()
-}
 
 /// Sends raw bytes and reads until the server closes (or `limit` passes).
 pub async fn raw_exchange(addr: SocketAddr, request: &[u8], limit: Duration) -> Vec<u8> {

@@ -2,37 +2,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
-use std::path::{Path, PathBuf};
-
 use foundry_protocol::{ChatAccumulator, ChatChunk, ChatStreamDecoder, StreamError, StreamEvent};
-
-/// The fixture directory of this crate.
-pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// The bytes of one fixture, e.g. `fixture("llama-server/health.json")`.
-pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = fixtures_dir().join(relative);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// Every file name in a fixture folder except its README, sorted.
-pub fn fixture_files(folder: &str) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join(folder))
-        .expect("fixture folder exists")
-        .map(|entry| {
-            entry
-                .expect("readable entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect();
-    names.sort();
-    names
-}
 
 /// The result of decoding a whole stream in one piece.
 #[derive(Debug, Default)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 /// of at least 10 calls in the last 30 s failed; stay open 5 s, doubling on each reopening up to
 /// 60 s; then let a single probe through.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct BreakerConfig {
     /// Open after this many failures in a row (0 disables the rule).
     pub consecutive_failures: u32,
@@ -52,3 +53,22 @@ impl BreakerConfig {
             .min(self.max_break_duration)
     }
 }
+
+with_setters!(BreakerConfig {
+    /// Sets [`consecutive_failures`](Self::consecutive_failures).
+    with_consecutive_failures => consecutive_failures: u32,
+    /// Sets [`failure_ratio`](Self::failure_ratio).
+    with_failure_ratio => failure_ratio: f64,
+    /// Sets [`minimum_throughput`](Self::minimum_throughput).
+    with_minimum_throughput => minimum_throughput: u32,
+    /// Sets [`sampling_window`](Self::sampling_window).
+    with_sampling_window => sampling_window: Duration,
+    /// Sets [`break_duration`](Self::break_duration).
+    with_break_duration => break_duration: Duration,
+    /// Sets [`break_growth`](Self::break_growth).
+    with_break_growth => break_growth: f64,
+    /// Sets [`max_break_duration`](Self::max_break_duration).
+    with_max_break_duration => max_break_duration: Duration,
+    /// Sets [`half_open_permits`](Self::half_open_permits).
+    with_half_open_permits => half_open_permits: u32,
+});

@@ -18,6 +18,7 @@ pub struct RetryBudget {
 
 /// The settings of a [`RetryBudget`].
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct BudgetConfig {
     /// Tokens each first attempt deposits (0.2 = retries may add 20 % to the traffic).
     pub ratio: f64,
@@ -36,6 +37,15 @@ impl Default for BudgetConfig {
         }
     }
 }
+
+with_setters!(BudgetConfig {
+    /// Sets [`ratio`](Self::ratio).
+    with_ratio => ratio: f64,
+    /// Sets [`floor_per_second`](Self::floor_per_second).
+    with_floor_per_second => floor_per_second: f64,
+    /// Sets [`capacity`](Self::capacity).
+    with_capacity => capacity: f64,
+});
 
 #[derive(Debug)]
 struct BudgetState {

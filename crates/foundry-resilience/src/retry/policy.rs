@@ -98,7 +98,7 @@ impl RetryPolicy {
 
     /// Sets the overall deadline.
     #[must_use]
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
     }

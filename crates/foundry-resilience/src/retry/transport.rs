@@ -189,7 +189,7 @@ impl Transport for RetryTransport {
                         "overall deadline reached before the next attempt",
                     ));
                 }
-                this_try = this_try.timeouts(overrides.with_deadline(remaining));
+                this_try = this_try.with_timeouts(overrides.with_deadline(remaining));
             }
             let span = tracing::debug_span!(
                 "attempt",
