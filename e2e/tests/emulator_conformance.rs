@@ -298,6 +298,7 @@ async fn send(transport: &ReqwestTransport, probe: &Probe) -> (Seen, Vec<String>
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(mut json) => {
                 normalize(&mut json);
+                foundry_recordings::mask_parser_wording(&mut json);
                 Body::Json(json)
             }
             Err(_) => Body::Text(String::from_utf8_lossy(&bytes).into_owned()),

@@ -59,6 +59,59 @@ pub fn recordings(folder: &str) -> Vec<(String, Exchange)> {
         .collect()
 }
 
+/// The parts of a JSON library's error wording that are compared, by message prefix: the real
+/// Cores word a body they cannot parse in their JSON library's words (nlohmann::json on the
+/// C++ Core, System.Text.Json on the C# Core), with positions the emulator does not imitate.
+const PARSER_WORDINGS: [(&str, Option<&str>); 3] = [
+    // C++ Core: the library's category, then a position and a description.
+    (
+        "Invalid JSON: [json.exception.parse_error.101] parse error",
+        None,
+    ),
+    // C# Core, a value of the wrong type: the target type and path, then the position.
+    (
+        "Invalid OpenAI JSON request: The JSON value could not be converted to ",
+        Some(" | LineNumber:"),
+    ),
+    // C# Core, a syntax error: the wrapper only.
+    ("Invalid OpenAI JSON request: ", None),
+];
+
+/// Cuts every `message` string of `value` that is a JSON library's parse error down to the part
+/// compared (see the prefixes above), so a recorded answer and the emulator's compare equal when
+/// they say the same thing. Other messages are left whole.
+pub fn mask_parser_wording(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    serde_json::Value::String(text) if key == "message" => {
+                        if let Some(cut) = parser_wording(text) {
+                            text.truncate(cut);
+                        }
+                    }
+                    other => mask_parser_wording(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_parser_wording),
+        _ => {}
+    }
+}
+
+/// Where a parse-error message is cut, if it is one.
+fn parser_wording(text: &str) -> Option<usize> {
+    PARSER_WORDINGS.iter().find_map(|(prefix, until)| {
+        if !text.starts_with(prefix) {
+            return None;
+        }
+        Some(match until {
+            Some(until) => text.find(until).unwrap_or(text.len()),
+            None => prefix.len(),
+        })
+    })
+}
+
 /// One recorded request and its response.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -342,5 +395,40 @@ mod tests {
             replayed,
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
         );
+    }
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::mask_parser_wording;
+    use serde_json::json;
+
+    #[test]
+    fn parse_errors_compare_by_their_documented_prefix_and_nothing_else_is_cut() {
+        let masked = |message: &str| {
+            let mut value = json!({"error": {"message": message}});
+            mask_parser_wording(&mut value);
+            value["error"]["message"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(
+            masked(
+                "Invalid JSON: [json.exception.parse_error.101] parse error at line 1, column 3: syntax error"
+            ),
+            masked(
+                "Invalid JSON: [json.exception.parse_error.101] parse error: key must be a string at line 1 column 2"
+            ),
+        );
+        assert_eq!(
+            masked(
+                "Invalid OpenAI JSON request: The JSON value could not be converted to System.String. Path: $.model | LineNumber: 0 | BytePositionInLine: 12."
+            ),
+            "Invalid OpenAI JSON request: The JSON value could not be converted to System.String. Path: $.model",
+        );
+        assert_eq!(
+            masked("Invalid OpenAI JSON request: 'n' is an invalid start of a property name."),
+            "Invalid OpenAI JSON request: ",
+        );
+        let other = "Model not loaded: Model 'x' must be loaded";
+        assert_eq!(masked(other), other);
     }
 }

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use super::Call;
 use super::core1_chat;
-use super::dotnet;
 use super::json::{self, set};
 use crate::catalog::CatalogEntry;
 use crate::reply::{ChunkPlan, Reply, ReplyBody};
@@ -109,9 +108,9 @@ pub(crate) fn wrong_method(allowed: &'static str) -> Reply {
     reply
 }
 
-/// A JSON answer with .NET's escaping.
+/// A JSON answer.
 pub(crate) fn ok(value: &Value) -> Reply {
-    Reply::json(StatusCode::OK, dotnet::escape(&json::to_bytes(value)))
+    Reply::json(StatusCode::OK, json::to_bytes(value))
 }
 
 /// The v1 Core's error envelope: no `param`.
@@ -122,7 +121,7 @@ pub(crate) fn envelope(status: StatusCode, message: &str, code: Value) -> Reply 
         "invalid_request_error"
     };
     let body = json!({"error": {"message": message, "type": kind, "code": code}});
-    Reply::json(status, dotnet::escape(&json::to_bytes(&body)))
+    Reply::json(status, json::to_bytes(&body))
 }
 
 /// The PascalCase fields every v1 Core object carries.
@@ -141,7 +140,7 @@ fn status(shared: &Shared) -> Reply {
     let mut value = json::recase(json::value_of(&status), json::Case::Camel);
     set(&mut value, "pipeName", Value::Null);
     let pretty = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    Reply::json(StatusCode::OK, dotnet::escape(&pretty))
+    Reply::json(StatusCode::OK, pretty)
 }
 
 fn model_object(entry: &CatalogEntry) -> ModelObject {

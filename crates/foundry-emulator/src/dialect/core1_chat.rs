@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use super::chat::Answer;
 use super::core1::{envelope, extras, ok, resolve};
-use super::dotnet;
 use super::json::{self, set, set_default};
 use super::requests;
 use crate::catalog::ModelKind;
@@ -138,13 +137,13 @@ fn stream(shared: &Shared, answer: &Answer) -> Reply {
             }
         });
         decorate(&mut value, answer.created);
-        events.push(sse_event(&dotnet::escape(&json::to_bytes(&value))));
+        events.push(sse_event(&json::to_bytes(&value)));
     }
     let mut usage = answer.chunk(Vec::new());
     usage.usage = Some(Usage::new(answer.prompt_tokens, total));
     let mut value = json::value_of(&usage);
     decorate(&mut value, answer.created);
-    events.push(sse_event(&dotnet::escape(&json::to_bytes(&value))));
+    events.push(sse_event(&json::to_bytes(&value)));
     events.push(sse_done());
     let plan = ChunkPlan::new(events, true).delays(shared.ttft, shared.token_delay);
     Reply::new(StatusCode::OK, ReplyBody::Chunks(plan)).header(CONTENT_TYPE, "text/event-stream")
@@ -167,13 +166,10 @@ fn parse_chat(body: &[u8]) -> Result<ChatRequest, Box<Reply>> {
         Ok(request) => return Ok(request),
         Err(error) => error,
     };
-    let value: Value = serde_json::from_slice(body).map_err(|error| {
-        Box::new(invalid(
-            &dotnet::syntax_error(body).unwrap_or_else(|| error.to_string()),
-        ))
-    })?;
-    if let Some(key) = dotnet::mistyped_field(&value) {
-        return Err(Box::new(invalid(&dotnet::conversion_error(body, key))));
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| Box::new(invalid(&error.to_string())))?;
+    if let Some(key) = mistyped_field(&value) {
+        return Err(Box::new(invalid(&conversion_error(key))));
     }
     if value.get("model").is_none_or(Value::is_null) {
         return Err(Box::new(bad_request(&format!(
@@ -188,6 +184,42 @@ fn parse_chat(body: &[u8]) -> Result<ChatRequest, Box<Reply>> {
     Err(Box::new(invalid(&typed_error.to_string())))
 }
 
+/// System.Text.Json's message for a value of the wrong type for the request field `key`, up to
+/// the position it adds (a syntax error is worded by serde_json instead): the messages of the
+/// real Core are compared by these parts (see `docs/COMPATIBILITY.md`).
+fn conversion_error(key: &str) -> String {
+    let target = match key {
+        "messages" => {
+            "System.Collections.Generic.IList`1[Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.ChatMessage]"
+        }
+        "model" => "System.String",
+        "stream" => "System.Nullable`1[System.Boolean]",
+        "max_tokens" | "max_completion_tokens" | "n" => "System.Nullable`1[System.Int32]",
+        _ => "System.Nullable`1[System.Single]",
+    };
+    format!("The JSON value could not be converted to {target}. Path: $.{key}")
+}
+
+/// The top-level field whose value does not fit the v1 Core's request type, if any.
+fn mistyped_field(value: &Value) -> Option<&'static str> {
+    let object = value.as_object()?;
+    let wrong =
+        |key: &str, ok: fn(&Value) -> bool| object.get(key).is_some_and(|v| !v.is_null() && !ok(v));
+    [
+        ("model", Value::is_string as fn(&Value) -> bool),
+        ("messages", Value::is_array),
+        ("stream", Value::is_boolean),
+        ("max_tokens", Value::is_i64),
+        ("max_completion_tokens", Value::is_i64),
+        ("n", Value::is_i64),
+        ("temperature", Value::is_number),
+        ("top_p", Value::is_number),
+    ]
+    .into_iter()
+    .find(|(key, ok)| wrong(key, *ok))
+    .map(|(key, _)| key)
+}
+
 /// The loaded catalog entry a name means, if any.
 fn loaded(shared: &Shared, name: &str) -> Option<usize> {
     let candidates = resolve(shared, name);
@@ -200,7 +232,7 @@ pub(crate) fn embeddings(shared: &Shared, body: &[u8]) -> Reply {
     let request: EmbeddingsRequest = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(error) => {
-            return invalid(&dotnet::syntax_error(body).unwrap_or_else(|| error.to_string()));
+            return invalid(&error.to_string());
         }
     };
     if let foundry_protocol::EmbeddingInput::Tokens(_) = request.input {

@@ -5,12 +5,10 @@ mod chat;
 mod core1;
 mod core1_chat;
 mod core2;
-mod dotnet;
 mod g1;
 mod g1_chat;
 mod g1_download;
 mod json;
-mod nlohmann;
 mod requests;
 
 use std::sync::Arc;

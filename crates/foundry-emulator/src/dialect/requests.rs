@@ -1,11 +1,11 @@
 //! Reading request bodies into the protocol's types, with the C++ Core's wording (nlohmann::json)
-//! for what does not fit.
+//! for a body of the wrong shape. A syntax error keeps the library's documented prefix and says
+//! the rest in serde_json's words: the real Core's messages are compared by that prefix.
 
 use foundry_protocol::{ChatRequest, EmbeddingInput, EmbeddingsRequest};
 use serde_json::Value;
 
 use super::json::type_name;
-use super::nlohmann;
 
 /// Why a body was refused, worded as nlohmann::json words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,10 +62,12 @@ impl Field {
     }
 }
 
-/// Parses JSON, with nlohmann's syntax error message on failure.
+/// Parses JSON; a syntax error is worded with nlohmann's prefix.
 pub(crate) fn json_value(body: &[u8]) -> Result<Value, Problem> {
     serde_json::from_slice(body).map_err(|error| {
-        Problem::Syntax(nlohmann::parse_error(body).unwrap_or_else(|| error.to_string()))
+        Problem::Syntax(format!(
+            "[json.exception.parse_error.101] parse error: {error}"
+        ))
     })
 }
 
