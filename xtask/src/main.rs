@@ -9,6 +9,7 @@ mod bench;
 mod demo;
 mod deny;
 mod e2e;
+mod publish;
 mod soak;
 mod step;
 
@@ -23,8 +24,10 @@ usage: cargo xtask <command>
 commands:
   demo    the client end to end: discovery, health, model management, a completion, a stream,
           a batch with progress, what the client saw (uses FOUNDRY_ENDPOINT, else the emulator)
+  check   the quick loop while editing: format check, clippy -D warnings, unit tests
   test    format check, clippy -D warnings, every test (unit, integration, doc), benches run once,
-          every example against the emulator, the real-server suite (e2e), and the docs build
+          every example against the emulator, the real-server suite (e2e), the docs build, each
+          library with no default features and with each feature alone, and packaging
   lint    format check, clippy -D warnings, and the supply-chain check (cargo deny)
   soak    10,000 requests at 64 in flight with 20 % injected faults (`--quick`: 1,000)
   e2e     the real-server suite: builds and starts llama.cpp's llama-server (cached under
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let command = args.first().map(String::as_str).unwrap_or("help");
     let steps = match command {
         "test" => lint_steps().into_iter().chain(test_steps()).collect(),
+        "check" => check_steps(),
         "lint" => lint_steps(),
         "bench" => bench::steps(&args[1..]),
         "soak" => {
@@ -102,9 +106,16 @@ fn minutes(n: u64) -> Duration {
     Duration::from_secs(n * 60)
 }
 
-/// Format and clippy: cheap checks that fail fast before the long test build.
+/// Format, clippy and the supply-chain check: cheap checks that fail fast before the long build.
 fn lint_steps() -> Vec<Step> {
-    let mut steps = vec![
+    let mut steps = format_and_clippy();
+    steps.extend(deny::steps());
+    steps
+}
+
+/// The format check and clippy with warnings denied.
+fn format_and_clippy() -> Vec<Step> {
+    vec![
         Step::cargo(
             "format check",
             minutes(2),
@@ -123,8 +134,17 @@ fn lint_steps() -> Vec<Step> {
                 "warnings",
             ],
         ),
-    ];
-    steps.extend(deny::steps());
+    ]
+}
+
+/// The edit loop: format, clippy, and the unit tests of every crate.
+fn check_steps() -> Vec<Step> {
+    let mut steps = format_and_clippy();
+    steps.push(Step::cargo(
+        "unit tests",
+        minutes(20),
+        &["test", "--workspace", "--locked", "--lib", "--bins"],
+    ));
     steps
 }
 
@@ -172,6 +192,8 @@ fn test_steps() -> Vec<Step> {
         )
         .env("RUSTDOCFLAGS", "-D warnings"),
     );
+    steps.extend(publish::feature_steps());
+    steps.push(publish::package_step());
     steps
 }
 

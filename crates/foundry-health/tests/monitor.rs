@@ -1,5 +1,8 @@
 //! The monitor on tokio's paused clock, against a mock server: no real sleeps.
 
+// Tests drive and read tokio's paused clock themselves; the code under test never does.
+#![allow(clippy::disallowed_methods)]
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -27,6 +27,8 @@ pub trait Clock: Send + Sync + Debug {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioClock;
 
+// The one place this crate reads tokio's clock (and the wall clock, for HTTP dates).
+#[allow(clippy::disallowed_methods)]
 impl Clock for TokioClock {
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()

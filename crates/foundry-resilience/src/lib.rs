@@ -39,6 +39,8 @@
 //! ```
 
 #![forbid(unsafe_code)]
+// Unit tests start the pure state machines at a real instant; the code under test never reads it.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 /// Chained setters for the public fields of a `#[non_exhaustive]` settings struct: the one way
 /// callers outside this crate build one from its defaults.
