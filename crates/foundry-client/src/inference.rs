@@ -28,7 +28,7 @@ impl FoundryClient {
             .as_ref()
             .and_then(|_| AnswerCache::key(&request));
         self.run(Operation::CHAT, Some(&model), cache_key, |name| {
-            set_model(&mut request.model, name);
+            request.model = name.to_owned();
             let body = Self::post_json(routes::CHAT, &request);
             async move {
                 let (status, bytes) = self.execute_bytes(body?, "chat completion").await?;
@@ -58,7 +58,7 @@ impl FoundryClient {
         request.stream = None;
         let model = self.model_or_default(&request.model);
         self.run(Operation::TEXT_COMPLETION, Some(&model), None, |name| {
-            set_model(&mut request.model, name);
+            request.model = name.to_owned();
             let body = Self::post_json(routes::COMPLETIONS, &request);
             async move {
                 self.execute_json::<CompletionResponse>(body?, "text completion")
@@ -75,7 +75,7 @@ impl FoundryClient {
     ) -> Result<EmbeddingsResponse, Error> {
         let model = self.model_or_default(&request.model);
         self.run(Operation::EMBEDDINGS, Some(&model), None, |name| {
-            set_model(&mut request.model, name);
+            request.model = name.to_owned();
             let body = Self::post_json(routes::EMBEDDINGS, &request);
             async move {
                 let (_, bytes) = self.execute_bytes(body?, "embeddings").await?;
@@ -83,13 +83,5 @@ impl FoundryClient {
             }
         })
         .await
-    }
-}
-
-/// Puts the server's name for the model into a request, reusing the field's allocation.
-pub(crate) fn set_model(field: &mut String, name: &str) {
-    if field != name {
-        field.clear();
-        field.push_str(name);
     }
 }

@@ -8,7 +8,6 @@ use futures_util::StreamExt;
 use crate::chat_stream::ChatStream;
 use crate::client::FoundryClient;
 use crate::error::{Error, ErrorKind};
-use crate::inference::set_model;
 use crate::pipeline::Operation;
 use crate::routes;
 use crate::server::ServerKind;
@@ -30,7 +29,7 @@ impl FoundryClient {
         }
         let model = self.model_or_default(&request.model);
         self.run(Operation::CHAT_STREAM, Some(&model), None, |name| {
-            set_model(&mut request.model, name);
+            request.model = name.to_owned();
             let body = Self::post_json(routes::CHAT, &request);
             let accumulator = ChatAccumulator::for_request(&request);
             // Kept for the one case that sends again (see `core1_stream_body`).

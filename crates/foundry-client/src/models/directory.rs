@@ -52,17 +52,7 @@ impl ModelDirectory {
 
     /// The id learned for `name` (an alias, any case), if any.
     pub(crate) fn id_of(&self, name: &str) -> Option<String> {
-        let ids = lock(&self.ids);
-        if ids.is_empty() {
-            return None;
-        }
-        // Keys are lowercase: an ASCII name without capitals (the usual case) is looked up as it
-        // is, without a lowercased copy.
-        if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
-            ids.get(name).cloned()
-        } else {
-            ids.get(&name.to_lowercase()).cloned()
-        }
+        lock(&self.ids).get(&name.to_lowercase()).cloned()
     }
 
     pub(crate) fn remember_id(&self, name: &str, id: &str) {

@@ -8,8 +8,6 @@
 //!   already loaded.
 //! - llama.cpp and other servers: the name as given.
 
-use std::borrow::Cow;
-
 use foundry_protocol::{ModelInfo, ModelList};
 
 use crate::client::FoundryClient;
@@ -18,21 +16,21 @@ use crate::routes;
 use crate::server::ServerKind;
 
 impl FoundryClient {
-    /// The name to send as `model` for inference: usually the name as given, so the common case
-    /// neither allocates nor waits.
-    pub(crate) async fn inference_name<'a>(
+    /// The name to send as `model` for inference: the id learned for an alias, the legacy
+    /// catalog's variant, or the name as given (every other server, and no lookup to wait for).
+    pub(crate) async fn inference_name(
         &self,
         kind: ServerKind,
-        model: &'a str,
-    ) -> Result<Cow<'a, str>, Error> {
+        model: &str,
+    ) -> Result<String, Error> {
         if let Some(id) = self.models().id_of(model) {
-            return Ok(Cow::Owned(id));
+            return Ok(id);
         }
         if kind != ServerKind::FoundryLegacy {
-            return Ok(Cow::Borrowed(model));
+            return Ok(model.to_owned());
         }
         let variant = self.legacy_variant(model).await?;
-        Ok(Cow::Owned(variant.model_id().to_owned()))
+        Ok(variant.model_id().to_owned())
     }
 
     /// The legacy catalog's variant for `name`: an id matches itself; an alias prefers a variant

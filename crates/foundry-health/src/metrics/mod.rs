@@ -137,16 +137,7 @@ impl RequestMetrics {
                 .or_default() += 1;
         }
         match &record.error {
-            Some(kind) => {
-                let mut errors = lock(&inner.errors);
-                // Look up by `&str` first, so a known kind costs no allocation.
-                match errors.get_mut(kind.as_str()) {
-                    Some(count) => *count += 1,
-                    None => {
-                        errors.insert(kind.clone(), 1);
-                    }
-                }
-            }
+            Some(kind) => *lock(&inner.errors).entry(kind.clone()).or_default() += 1,
             None => {
                 inner.successes.fetch_add(1, Ordering::Relaxed);
             }
