@@ -160,29 +160,21 @@ where
             }
             Poll::Pending => {}
         }
-        if let Some(deadline) = *this.deadline
+        let timed_out = if let Some(deadline) = *this.deadline
             && fired(this.deadline_timer.as_mut(), deadline, cx)
         {
-            *this.done = true;
-            let message = this.exchange.describe();
-            return Poll::Ready(Some(Err(TransportError::timeout(
-                TimeoutKind::Deadline,
-                message,
-            ))));
-        }
-        if this.idle_due.is_none() {
-            *this.idle_due = instant_after(Instant::now(), *this.idle);
-        }
-        if let Some(due) = *this.idle_due
-            && fired(this.idle_timer.as_mut(), due, cx)
-        {
-            *this.done = true;
-            let message = this.exchange.describe();
-            return Poll::Ready(Some(Err(TransportError::timeout(
-                TimeoutKind::Idle,
-                message,
-            ))));
-        }
-        Poll::Pending
+            TimeoutKind::Deadline
+        } else {
+            if this.idle_due.is_none() {
+                *this.idle_due = instant_after(Instant::now(), *this.idle);
+            }
+            match *this.idle_due {
+                Some(due) if fired(this.idle_timer.as_mut(), due, cx) => TimeoutKind::Idle,
+                _ => return Poll::Pending,
+            }
+        };
+        *this.done = true;
+        let message = this.exchange.describe();
+        Poll::Ready(Some(Err(TransportError::timeout(timed_out, message))))
     }
 }

@@ -102,8 +102,8 @@ impl ReqwestTransportBuilder {
         if self.api_key.is_some()
             && !self.plaintext_key_allowed
             && let Some(url) = &base_url
-            && url.starts_with("http://")
-            && !is_loopback_url(url)
+            && url.text.starts_with("http://")
+            && !is_loopback_url(&url.text)
         {
             return Err(TransportError::new(
                 ErrorKind::InvalidInput,
@@ -156,8 +156,8 @@ impl ReqwestTransportBuilder {
 }
 
 /// Checks that `base_url` is an absolute `http` or `https` URL without query or
-/// fragment, and returns it without trailing slashes.
-pub(super) fn validate_base_url(base_url: &str) -> Result<Arc<str>, TransportError> {
+/// fragment, and returns it, parsed once, without trailing slashes.
+pub(super) fn validate_base_url(base_url: &str) -> Result<BaseUrl, TransportError> {
     let invalid = |why: &str| {
         TransportError::new(
             ErrorKind::InvalidInput,
@@ -172,7 +172,41 @@ pub(super) fn validate_base_url(base_url: &str) -> Result<Arc<str>, TransportErr
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid("a base URL takes no query or fragment"));
     }
-    Ok(Arc::from(base_url.trim_end_matches('/')))
+    let text = base_url.trim_end_matches('/');
+    Ok(BaseUrl {
+        text: Arc::from(text),
+        url: reqwest::Url::parse(text).map_err(|err| invalid("not a URL").with_source(err))?,
+    })
+}
+
+/// The base URL of a transport, as given and parsed: a relative target only sets its path and
+/// query, so the host is not parsed (and checked) again on every request.
+#[derive(Clone)]
+pub(super) struct BaseUrl {
+    pub(super) text: Arc<str>,
+    pub(super) url: reqwest::Url,
+}
+
+impl BaseUrl {
+    /// The URL of a relative `target` (`/v1/models?x=1`): the base path, then the target's path,
+    /// query and fragment. The path is not decoded, so a model id's `:` stays as it is.
+    pub(super) fn join(&self, target: &str) -> reqwest::Url {
+        let (rest, fragment) = match target.split_once('#') {
+            Some((rest, fragment)) => (rest, Some(fragment)),
+            None => (target, None),
+        };
+        let (path, query) = match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (rest, None),
+        };
+        let mut url = self.url.clone();
+        let base_path = url.path().trim_end_matches('/');
+        let joined = crate::url::join(base_path, path);
+        url.set_path(&joined);
+        url.set_query(query);
+        url.set_fragment(fragment);
+        url
+    }
 }
 
 impl fmt::Debug for ReqwestTransportBuilder {
@@ -189,6 +223,32 @@ impl fmt::Debug for ReqwestTransportBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_joined_to_the_parsed_base_is_the_url_parsing_the_joined_text_gives() {
+        for base in [
+            "http://127.0.0.1:5272",
+            "http://h:8080/v1/",
+            "https://host.example/a/b",
+        ] {
+            let parsed = validate_base_url(base).unwrap();
+            for target in [
+                "/v1/models",
+                "models",
+                "/models/load/tiny-chat-generic-cpu:1?ttl=600",
+                "/a%2Fb c?x=1&y=%3A#frag",
+                "",
+                "?only=query",
+            ] {
+                let text = crate::url::join(&parsed.text, target);
+                assert_eq!(
+                    parsed.join(target).as_str(),
+                    reqwest::Url::parse(&text).unwrap().as_str(),
+                    "{base} + {target}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_key_over_plain_http_to_another_host_needs_an_opt_in() {

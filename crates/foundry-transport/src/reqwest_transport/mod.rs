@@ -12,6 +12,7 @@ use http::Method;
 use tokio::time::Instant;
 
 use self::body::DataFrames;
+use self::builder::BaseUrl;
 pub use self::builder::ReqwestTransportBuilder;
 use crate::timer::{Exchange, TimedBody, instant_after, until_headers};
 use crate::url::redact_userinfo;
@@ -68,7 +69,7 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts::new()
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    base_url: Option<Arc<str>>,
+    base_url: Option<BaseUrl>,
     timeouts: Timeouts,
     /// What `Debug` may show about the configuration; never a credential's value.
     described: Arc<Description>,
@@ -122,7 +123,7 @@ impl ReqwestTransport {
 
     /// The base URL relative targets are joined to, if any.
     pub fn base_url(&self) -> Option<&str> {
-        self.base_url.as_deref()
+        self.base_url.as_ref().map(|base| &*base.text)
     }
 
     /// The default timers of this transport.
@@ -136,15 +137,18 @@ impl ReqwestTransport {
         &self,
         request: &TransportRequest,
     ) -> Result<(reqwest::Url, Arc<str>), TransportError> {
-        let text = request.url(self.base_url.as_deref())?;
+        let text = request.url(self.base_url())?;
         let invalid = |why: &str| {
             TransportError::new(
                 ErrorKind::InvalidInput,
                 format!("{:?} {why}", redact_userinfo(&text)),
             )
         };
-        let url = reqwest::Url::parse(&text)
-            .map_err(|err| invalid("is not a valid URL").with_source(err))?;
+        let url = match &self.base_url {
+            Some(base) if !request.is_absolute() => base.join(request.target()),
+            _ => reqwest::Url::parse(&text)
+                .map_err(|err| invalid("is not a valid URL").with_source(err))?,
+        };
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid(
                 "carries credentials, which are not sent: use an API key or an Authorization header",
@@ -210,7 +214,7 @@ impl Transport for ReqwestTransport {
 impl fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReqwestTransport")
-            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
+            .field("base_url", &self.base_url().map(redact_userinfo))
             .field("timeouts", &self.timeouts)
             .field("api_key", &self.described.api_key)
             .field("default_headers", &self.described.default_headers)
