@@ -6,6 +6,7 @@ mod snapshot;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -56,7 +57,7 @@ struct Inner {
     input_tokens: AtomicU64,
     generated_tokens: AtomicU64,
     errors: Mutex<BTreeMap<String, u64>>,
-    operations: Mutex<BTreeMap<String, u64>>,
+    operations: Mutex<BTreeMap<Cow<'static, str>, u64>>,
     series: Mutex<AllSeries>,
 }
 
@@ -178,7 +179,10 @@ impl RequestMetrics {
             requests: inner.requests.load(Ordering::Relaxed),
             successes: inner.successes.load(Ordering::Relaxed),
             errors: lock(&inner.errors).clone(),
-            operations: lock(&inner.operations).clone(),
+            operations: lock(&inner.operations)
+                .iter()
+                .map(|(name, count)| (name.to_string(), *count))
+                .collect(),
             retries: inner.retries.load(Ordering::Relaxed),
             in_flight: inner.in_flight.load(Ordering::Relaxed),
             latency: series.latency.latency_summary(),
@@ -201,7 +205,7 @@ impl RequestMetrics {
 #[must_use]
 pub struct RequestRecord {
     latency: Duration,
-    operation: Option<String>,
+    operation: Option<Cow<'static, str>>,
     time_to_first_token: Option<Duration>,
     input_tokens: Option<u64>,
     generated_tokens: Option<u64>,
@@ -249,7 +253,7 @@ impl RequestRecord {
     }
 
     /// The operation the request was (`chat`, `embeddings`, ...), counted by name.
-    pub fn operation(mut self, operation: impl Into<String>) -> Self {
+    pub fn operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
         self.operation = Some(operation.into());
         self
     }
@@ -311,7 +315,7 @@ impl InFlight {
         self.finished = true;
         record.time_to_first_token = self.first_token;
         record.input_tokens = self.input_tokens;
-        record.operation = self.operation.map(str::to_owned);
+        record.operation = self.operation.map(Cow::Borrowed);
         self.metrics.record(record);
     }
 }
